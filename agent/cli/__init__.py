@@ -1,0 +1,55 @@
+"""Command-line entry point: `retest`.
+
+`main()` runs the Typer app without its own exception handling, so every
+expected error becomes one message and a distinct exit code (see
+agent.errors.ExitCode). Set RETEST_DEBUG=1 to see tracebacks of unexpected ones.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from typer.exceptions import TyperException
+
+from agent.cli.app import app, err
+from agent.errors import ExitCode, RetestError
+
+# Importing a command module registers its commands on `app`.
+from agent.cli import parse_cmd  # noqa: F401,E402
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (tests call this directly)."""
+    try:
+        result = app(args=argv, prog_name="retest", standalone_mode=False)
+    except RetestError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True, soft_wrap=True)
+        if exc.hint:
+            err.print(exc.hint, highlight=False, markup=False, soft_wrap=True)
+        return int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted")
+        return int(ExitCode.INTERRUPTED)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except TyperException as exc:
+        # Typer's own usage errors (unknown option, missing argument): exit 2.
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show(file=sys.stderr)
+        else:
+            err.print(f"error: {exc.format_message()}")
+        return int(ExitCode.BAD_INPUT) if exc.exit_code == 2 else int(exc.exit_code)
+    except Exception:
+        if os.environ.get("RETEST_DEBUG"):
+            raise
+        err.print_exception(show_locals=False)
+        err.print("[bold red]unexpected error[/]: please report it with the traceback above (RETEST_DEBUG=1 re-raises).")
+        return int(ExitCode.RUN_FAILED)
+    return int(result or 0)
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,50 @@
+"""What the sources room hands to the rest of Retest: papers and lookups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Paper(BaseModel):
+    """One arXiv paper as retrieved in this run (versions folded)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    arxiv_id: str = Field(description="Base ID without version, e.g. '2501.16946'.")
+    version: int | None = Field(default=None, description="Version seen in the response, e.g. 2 for 'v2'.")
+    title: str
+    summary: str = Field(description="The abstract as arXiv returned it. Untrusted text.")
+    authors: list[str] = Field(default_factory=list)
+    published: dt.date = Field(description="First submission date (v1).")
+    updated: dt.date | None = None
+    primary_category: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+
+class LookupStatus(StrEnum):
+    FOUND = "found"
+    MISSING = "missing"  # well-formed ID, arXiv answers 200 with zero results
+    MALFORMED = "malformed"  # arXiv answers 400 with an error entry, or the ID fails the syntax check
+
+
+class Lookup(BaseModel):
+    """The result of looking one ID up."""
+
+    model_config = ConfigDict(frozen=True)
+
+    requested: str
+    status: LookupStatus
+    paper: Paper | None = None
+    error: str | None = None
+
+
+class TitleMatch(StrEnum):
+    EXACT = "exact"
+    CLOSE = "close"
+    DIFFERENT = "different"
