@@ -1,0 +1,75 @@
+"""The re-test graph. `build_graph()` returns the uncompiled builder; callers compile it
+with their own checkpointer (SQLite in the CLI, memory in tests).
+
+    START -> verify_anchors -> [claim x N, in parallel via Send:
+                                plan_queries -> search -> screen -> judge]
+          -> find_contradictions -> propose_questions -> draft_proposals
+          -> ground_check -> review (interrupt) -> END
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Send
+
+from agent.graph.context import RunContext
+from agent.graph.nodes.draft_proposals import draft_proposals
+from agent.graph.nodes.find_contradictions import find_contradictions
+from agent.graph.nodes.ground_check import ground_check
+from agent.graph.nodes.judge import judge
+from agent.graph.nodes.plan_queries import plan_queries
+from agent.graph.nodes.propose_questions import propose_questions
+from agent.graph.nodes.review import review
+from agent.graph.nodes.screen import screen
+from agent.graph.nodes.search import search
+from agent.graph.nodes.verify_anchors import verify_anchors
+from agent.graph.state import ClaimOutput, ClaimState, RunState
+
+
+def _after_search(state: ClaimState) -> Literal["screen", "judge"]:
+    return "judge" if state["result"].error else "screen"
+
+
+def build_claim_graph() -> StateGraph:
+    """One claim's branch; its output holds only reducer keys, so parallel branches merge."""
+    g = StateGraph(ClaimState, context_schema=RunContext, output_schema=ClaimOutput)
+    g.add_node("plan_queries", plan_queries)
+    g.add_node("search", search)
+    g.add_node("screen", screen)
+    g.add_node("judge", judge)
+    g.add_edge(START, "plan_queries")
+    g.add_edge("plan_queries", "search")
+    g.add_conditional_edges("search", _after_search)
+    g.add_edge("screen", "judge")
+    g.add_edge("judge", END)
+    return g
+
+
+def fan_out(state: RunState) -> list[Send]:
+    """One Send per claim, so the checkpointer sees each branch as its own task."""
+    results = state.get("claim_results", {})
+    return [
+        Send("claim", {"line": state["line"], "run_date": state["run_date"], "claim": c, "result": results[c.id]})
+        for c in state["line"].prompt.claims
+    ]
+
+
+def build_graph() -> StateGraph:
+    g = StateGraph(RunState, context_schema=RunContext)
+    g.add_node("verify_anchors", verify_anchors)
+    g.add_node("claim", build_claim_graph().compile())
+    g.add_node("find_contradictions", find_contradictions)
+    g.add_node("propose_questions", propose_questions)
+    g.add_node("draft_proposals", draft_proposals)
+    g.add_node("ground_check", ground_check)
+    g.add_node("review", review)
+    g.add_edge(START, "verify_anchors")
+    g.add_conditional_edges("verify_anchors", fan_out, ["claim"])
+    g.add_edge("claim", "find_contradictions")
+    g.add_edge("find_contradictions", "propose_questions")
+    g.add_edge("propose_questions", "draft_proposals")
+    g.add_edge("draft_proposals", "ground_check")
+    g.add_edge("ground_check", "review")
+    return g

@@ -1,0 +1,63 @@
+"""What every node gets besides state: the services of this run (not checkpointed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from pydantic import BaseModel
+
+from agent.graph.records import UsageRecord
+from agent.llm.base import ModelClient
+from agent.prompts import Prompt, load_prompt
+from agent.sources.models import Lookup, Paper
+
+T = TypeVar("T", bound=BaseModel)
+
+ROLES = ("planner", "screener", "judge", "writer")
+
+
+class PaperSource(Protocol):
+    """The part of agent.sources.ArxivSource the graph uses (a fake in unit tests)."""
+
+    def search(self, query: str, *, since, until, max_results: int = 25, sort: str = "relevance") -> list[Paper]: ...
+
+    def lookup(self, ids, batch_size: int = 50) -> dict[str, Lookup]: ...
+
+
+@dataclass
+class RunContext:
+    """Services for one run. Built by agent.runner for live, record or replay mode."""
+
+    models: dict[str, ModelClient]
+    source: PaperSource
+    contradiction_months: int = 6
+    max_candidates: int = 12
+    max_results_per_query: int = 10
+    prompts_used: dict[str, str] = field(default_factory=dict)
+
+    def ask(self, *, role: str, node: str, claim_id: str | None, prompt: str, schema: type[T], values: dict[str, str]) -> tuple[T, UsageRecord]:
+        """Render a prompt file, call the role's model, and account for the call."""
+        from agent.recording import call_context  # the recording room owns miss reporting
+
+        loaded: Prompt = load_prompt(prompt)
+        self.prompts_used[loaded.name] = loaded.sha256
+        instructions, data = loaded.render(**values)
+        client = self.models[role]
+        task = f"{node} {claim_id}" if claim_id else node
+        with call_context(node=node, claim=claim_id):
+            completion = client.complete(task=task, instructions=instructions, data=data, schema=schema)
+        u = completion.usage
+        record = UsageRecord(
+            node=node,
+            claim_id=claim_id,
+            role=role,
+            model=u.model or client.model_string,
+            calls=u.calls,
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            cached_tokens=u.cached_tokens,
+            latency_s=u.latency_s,
+            cost_usd=u.cost_usd,
+        )
+        return completion.output, record

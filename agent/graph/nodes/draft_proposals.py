@@ -1,0 +1,101 @@
+"""draft_proposals: every change a separate, reviewable proposal with evidence.
+
+Anchor corrections and research questions are drafted by code from what the
+run verified; claim revisions, new notes and flags by the writer model.
+"""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from agent.graph.answers import DraftSet
+from agent.graph.context import RunContext
+from agent.graph.nodes.propose_questions import verdict_lines
+from agent.graph.nodes.screen import paper_blocks
+from agent.graph.records import AnchorCheck, DateCheck, Stance
+from agent.graph.state import RunState
+from agent.line.models import Line
+from agent.proposals import Evidence, Proposal, ProposalKind
+from agent.sources.models import LookupStatus, Paper, TitleMatch
+
+
+def _anchor_text(arxiv_id: str, date: str, title: str) -> str:
+    return f"arXiv:{arxiv_id} ({date}): {title}"
+
+
+def anchor_changes(checks: list[AnchorCheck], papers: dict[str, Paper]) -> list[dict]:
+    changes = []
+    for check in checks:
+        before = _anchor_text(check.arxiv_id, check.cited_date, check.cited_title)
+        if check.status is not LookupStatus.FOUND:
+            reason = "malformed arXiv ID" if check.status is LookupStatus.MALFORMED else "arXiv has no paper with this ID"
+            changes.append(dict(kind=ProposalKind.FLAG, target=check.anchor_id, before=before, after=f"Anchor cannot be grounded: {reason}.", rationale=check.error or reason, evidence=[]))
+            continue
+        title_off = check.title_match is not TitleMatch.EXACT
+        date_off = check.date_check is DateCheck.DIFFERS
+        if not (title_off or date_off):
+            continue
+        paper = papers[check.arxiv_id]
+        date = check.cited_date if not date_off else paper.published.strftime("%Y-%m")
+        why = []
+        if title_off:
+            why.append(check.title_note or f"arXiv's current title differs from the cited one ({check.title_match}).")
+        if date_off:
+            why.append(f"first submitted {paper.published.isoformat()}, not {check.cited_date}.")
+        changes.append(
+            dict(
+                kind=ProposalKind.REPLACE_ANCHOR,
+                target=check.anchor_id,
+                before=before,
+                after=_anchor_text(check.arxiv_id, date, paper.title),
+                rationale=" ".join(why),
+                evidence=[Evidence(arxiv_id=paper.arxiv_id, title=paper.title, published=paper.published)],
+            )
+        )
+    return changes
+
+
+def _claims_text(line: Line, state: RunState) -> str:
+    results = state.get("claim_results", {})
+    out = []
+    for c in line.prompt.claims:
+        anchors = results[c.id].anchored_by if c.id in results else []
+        out.append(f"- {c.id} ({c.date.text}; anchors: {', '.join(anchors) or 'none'}): {c.text}")
+    return "\n".join(out)
+
+
+def _citable(state: RunState) -> list[Paper]:
+    """Papers with a relevant finding: what the writer may cite."""
+    papers = state.get("papers", {})
+    ids = {f.arxiv_id for r in state.get("claim_results", {}).values() for f in r.findings if f.stance is not Stance.UNRELATED}
+    return sorted((papers[i] for i in ids if i in papers), key=lambda p: p.arxiv_id)
+
+
+def _evidence(items, papers: dict[str, Paper]) -> list[Evidence]:
+    out = []
+    for e in items:
+        paper = papers.get(e.arxiv_id.removeprefix("arXiv:"))
+        out.append(Evidence(arxiv_id=e.arxiv_id, quote=e.quote, title=paper.title if paper else "", published=paper.published if paper else None))
+    return out
+
+
+def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
+    line, papers = state["line"], state.get("papers", {})
+    changes = anchor_changes(state.get("anchor_checks", []), papers)
+    draft, usage = runtime.context.ask(
+        role="writer",
+        node="draft_proposals",
+        claim_id=None,
+        prompt="draft_proposals",
+        schema=DraftSet,
+        values={"claims": _claims_text(line, state), "verdicts": verdict_lines(state), "papers": paper_blocks(_citable(state))},
+    )
+    claims = {c.id: c for c in line.prompt.claims}
+    for ch in draft.changes:
+        before = f"{claims[ch.target].text} ({claims[ch.target].date.text})" if ch.target in claims else ""
+        changes.append(dict(kind=ch.kind, target=ch.target, before=before, after=ch.after, new_date=ch.new_date, rationale=ch.rationale, evidence=_evidence(ch.evidence, papers)))
+    for q in state.get("questions", []):
+        why = f"Motivated by the verdicts on {', '.join(q.motivated_by) or 'the line as a whole'}" + (f" (task {q.task})." if q.task else ".")
+        changes.append(dict(kind=ProposalKind.ADD_QUESTION, target="line", before="", after=q.text, rationale=why, evidence=[]))
+    proposals = [Proposal(id=f"P{i}", **change) for i, change in enumerate(changes, start=1)]
+    return {"proposals": proposals, "usage": [usage]}

@@ -1,0 +1,70 @@
+"""judge: a verdict per claim that cites only screened papers."""
+
+from __future__ import annotations
+
+from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
+
+from agent.graph.answers import Judgement
+from agent.graph.citations import scrub
+from agent.graph.context import RunContext
+from agent.graph.nodes.screen import base_id
+from agent.graph.records import ClaimResult, Stance, Verdict, VerdictKind
+from agent.graph.state import ClaimState
+
+
+def searched_summary(result: ClaimResult) -> str:
+    """The queries and windows searched, one per line: what makes an absence auditable."""
+    if not result.queries:
+        return "(no searches ran)"
+    return "\n".join(f"- [{q.aim}] {q.query} (submitted {q.since.isoformat()} to {q.until.isoformat()})" for q in result.queries)
+
+
+def _unresolved(result: ClaimResult, why: str) -> Verdict:
+    return Verdict(claim_id=result.claim_id, verdict=VerdictKind.UNRESOLVED, rationale=f"{why}\nSearched:\n{searched_summary(result)}")
+
+
+def judge(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
+    claim, result = state["claim"], state["result"]
+    relevant = [f for f in result.findings if f.stance is not Stance.UNRELATED]
+    usage = []
+    if result.error:
+        verdict = _unresolved(result, result.error)
+    elif not relevant:
+        verdict = _unresolved(result, "No newer paper relevant to the claim was found.")
+    else:
+        get_stream_writer()({"claim": claim.id, "stage": "judging"})
+        findings = "\n".join(f"- arXiv:{f.arxiv_id} [{f.stance}] confidence {f.confidence:.2f}: \"{f.quote}\"" for f in relevant)
+        answer, record = runtime.context.ask(
+            role="judge",
+            node="judge",
+            claim_id=claim.id,
+            prompt="judge",
+            schema=Judgement,
+            values={
+                "claim_id": claim.id,
+                "claim": claim.text,
+                "claim_date": claim.date.text,
+                "run_date": state["run_date"].isoformat(),
+                "findings": findings,
+                "searched": searched_summary(result),
+            },
+        )
+        usage.append(record)
+        screened = {f.arxiv_id for f in relevant}
+        cited = [base_id(i) for i in answer.cited_ids]
+        kept = [i for i in cited if i in screened]
+        rationale, stray = scrub(answer.rationale, screened)
+        dropped = list(dict.fromkeys([i for i in cited if i not in screened] + stray))
+        result = result.model_copy(update={"dropped_citations": result.dropped_citations + dropped})
+        verdict = Verdict(
+            claim_id=claim.id,
+            verdict=answer.verdict,
+            rationale=rationale,
+            cited_ids=kept,
+            suggested_text=answer.suggested_text,
+            suggested_date=answer.suggested_date,
+        )
+    get_stream_writer()({"claim": claim.id, "stage": "done", "verdict": str(verdict.verdict)})
+    final = result.model_copy(update={"verdict": verdict})
+    return {"result": final, "claim_results": {claim.id: final}, "usage": usage}

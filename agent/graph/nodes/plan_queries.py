@@ -1,0 +1,35 @@
+"""plan_queries: 2 to 4 arXiv queries per claim, for and against it."""
+
+from __future__ import annotations
+
+from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
+
+from agent.graph.answers import QueryPlan
+from agent.graph.context import RunContext
+from agent.graph.records import ClaimResult, SearchedQuery
+from agent.graph.state import ClaimState
+
+
+def plan_queries(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
+    """Every query's window starts at the claim's date and ends at the run date; the model picks no dates."""
+    claim, line, run_date = state["claim"], state["line"], state["run_date"]
+    get_stream_writer()({"claim": claim.id, "stage": "planning queries"})
+    plan, usage = runtime.context.ask(
+        role="planner",
+        node="plan_queries",
+        claim_id=claim.id,
+        prompt="plan_queries",
+        schema=QueryPlan,
+        values={
+            "role": line.prompt.role,
+            "claim_id": claim.id,
+            "claim": claim.text,
+            "claim_date": claim.date.text,
+            "run_date": run_date.isoformat(),
+            "line_question": line.question,
+        },
+    )
+    queries = [SearchedQuery(query=q.query, aim=q.aim, since=claim.date.value, until=run_date) for q in plan.queries]
+    result = state.get("result") or ClaimResult(claim_id=claim.id)
+    return {"result": result.model_copy(update={"queries": queries}), "usage": [usage]}

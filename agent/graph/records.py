@@ -1,0 +1,136 @@
+"""What the graph produces, validated: anchor checks, findings, verdicts and the rest.
+
+These are the run's own records, built by code from validated model output;
+the model-facing answer schemas live in `agent.graph.answers`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.sources.models import LookupStatus, TitleMatch
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class DateCheck(StrEnum):
+    MATCHES = "matches"  # the cited date names the period of the first submission
+    DIFFERS = "differs"
+    UNKNOWN = "unknown"  # the paper was not found
+
+
+class AnchorCheck(_Record):
+    anchor_id: str
+    arxiv_id: str
+    status: LookupStatus
+    title_match: TitleMatch | None = None
+    title_note: str = Field(default="", description="Why a title counts as close, e.g. an earlier version's title.")
+    cited_title: str
+    current_title: str | None = None
+    cited_date: str
+    first_submitted: dt.date | None = None
+    date_check: DateCheck = DateCheck.UNKNOWN
+    claims: list[str] = Field(default_factory=list, description="Claims this anchor supports.")
+    error: str | None = None
+
+
+class SearchedQuery(_Record):
+    """One query as sent, so that an absence of evidence can be audited."""
+
+    query: str
+    aim: str
+    since: dt.date
+    until: dt.date
+
+
+class Candidate(_Record):
+    arxiv_id: str
+    newer: bool = Field(description="Submitted after the claim's date; older papers are context only.")
+
+
+class Stance(StrEnum):
+    SUPPORTS = "supports"
+    CONTRADICTS = "contradicts"
+    QUALIFIES = "qualifies"
+    UNRELATED = "unrelated"
+
+
+class Finding(_Record):
+    claim_id: str
+    arxiv_id: str
+    stance: Stance
+    quote: str
+    confidence: float
+
+
+class VerdictKind(StrEnum):
+    HOLDS = "holds"
+    STRENGTHENED = "strengthened"
+    QUALIFIED = "qualified"
+    CONTRADICTED = "contradicted"
+    SUPERSEDED = "superseded"
+    UNRESOLVED = "unresolved"
+
+
+class Verdict(_Record):
+    claim_id: str
+    verdict: VerdictKind
+    rationale: str
+    cited_ids: list[str] = Field(default_factory=list)
+    suggested_text: str | None = None
+    suggested_date: str | None = None
+
+
+class ClaimResult(_Record):
+    """Everything the per-claim branch found out about one claim."""
+
+    claim_id: str
+    anchored_by: list[str] = Field(default_factory=list, description="Anchor IDs; empty = rests on no anchor.")
+    queries: list[SearchedQuery] = Field(default_factory=list)
+    candidates: list[Candidate] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    dropped_quotes: int = Field(default=0, description="Screened quotes that were not in the abstract.")
+    dropped_citations: list[str] = Field(default_factory=list, description="IDs the judge cited without screening.")
+    verdict: Verdict | None = None
+    error: str | None = Field(default=None, description="Why the branch could not finish (e.g. arXiv down).")
+
+
+class Contradiction(_Record):
+    claim_id: str
+    arxiv_id: str
+    title: str
+    published: dt.date
+    quote: str
+    confidence: float
+
+
+class ResearchQuestion(_Record):
+    id: str
+    text: str
+    motivated_by: list[str] = Field(description="Claim IDs whose verdicts motivate the question.")
+    task: int | None = None
+
+
+class UngroundedCitation(_Record):
+    proposal_id: str
+    arxiv_id: str
+    where: str = Field(description="evidence, after, or rationale")
+    reason: str
+
+
+class UsageRecord(_Record):
+    node: str
+    claim_id: str | None = None
+    role: str
+    model: str
+    calls: int = 1
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int | None = None
+    latency_s: float = 0.0
+    cost_usd: float | None = None

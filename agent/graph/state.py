@@ -1,0 +1,67 @@
+"""Graph state: the run's state, the per-claim branch state, and their reducers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from typing import Annotated, TypedDict, TypeVar
+
+from agent.graph.records import (
+    AnchorCheck,
+    ClaimResult,
+    Contradiction,
+    ResearchQuestion,
+    UngroundedCitation,
+    UsageRecord,
+)
+from agent.line.models import Claim, Line
+from agent.proposals import Decision, Proposal
+from agent.sources.models import Paper
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def merge_dicts(left: dict[K, V] | None, right: dict[K, V] | None) -> dict[K, V]:
+    """Parallel claim branches each add their own keys; later writes win per key."""
+    return {**(left or {}), **(right or {})}
+
+
+class RunState(TypedDict, total=False):
+    """State of one run. Fields written by parallel branches carry reducers."""
+
+    run_id: str
+    line: Line
+    run_date: dt.date
+    anchor_checks: list[AnchorCheck]
+    papers: Annotated[dict[str, Paper], merge_dicts]
+    """Every paper retrieved and verified in this run, by base arXiv ID: the only citable ones."""
+    claim_results: Annotated[dict[str, ClaimResult], merge_dicts]
+    contradictions: list[Contradiction]
+    questions: list[ResearchQuestion]
+    proposals: list[Proposal]
+    ungrounded: list[UngroundedCitation]
+    usage: Annotated[list[UsageRecord], operator.add]
+    decisions: Annotated[dict[str, Decision], merge_dicts]
+
+
+class ClaimState(TypedDict, total=False):
+    """State of one claim's branch (plan_queries -> search -> screen -> judge)."""
+
+    line: Line
+    run_date: dt.date
+    claim: Claim
+    result: ClaimResult
+    candidates_papers: list[Paper]
+    papers: Annotated[dict[str, Paper], merge_dicts]
+    claim_results: Annotated[dict[str, ClaimResult], merge_dicts]
+    usage: Annotated[list[UsageRecord], operator.add]
+
+
+class ClaimOutput(TypedDict, total=False):
+    """What a claim branch hands back to the run: only keys with reducers, so branches merge."""
+
+    papers: Annotated[dict[str, Paper], merge_dicts]
+    claim_results: Annotated[dict[str, ClaimResult], merge_dicts]
+    usage: Annotated[list[UsageRecord], operator.add]
