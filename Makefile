@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/retest parse examples/bargaining-power.txt
+	$(BIN)/retest run examples/bargaining-power.txt --replay cassettes/demo/bargaining-power.yaml --report
 
 test: $(STAMP)
 	$(BIN)/pytest -q

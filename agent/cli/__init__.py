@@ -18,6 +18,9 @@ from agent.errors import ExitCode, RetestError
 
 # Importing a command module registers its commands on `app`.
 from agent.cli import parse_cmd  # noqa: F401,E402
+from agent.cli import arxiv_cmd  # noqa: F401,E402
+from agent.cli import models_cmd  # noqa: F401,E402
+from agent.cli import run_cmd  # noqa: F401,E402
 
 
 def run(argv: list[str] | None = None) -> int:

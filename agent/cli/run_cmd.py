@@ -1,0 +1,191 @@
+"""`retest run`, `retest resume`, `retest runs`, `retest report`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from agent.cli.app import app, err, out
+from agent.config import Settings, resolve_models
+from agent.errors import InputError
+from agent.report import build_report, money, render_markdown
+from agent.runner import RunOutcome, RunRequest, cassette_run_date, load_state, resume_run, start_run
+from agent.runs import list_runs, run_usage
+from agent.store import Store
+
+ModelFlag = Annotated[str | None, typer.Option(help="Model for this role, e.g. openai:gpt-5.4-mini (overrides RETEST_<ROLE> and the preset).", show_default=False)]
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--run-date {value!r} is not a date", hint="Use YYYY-MM-DD, e.g. --run-date 2026-11-29.") from None
+
+
+class ProgressView:
+    """Live per-claim progress on stderr: stage and verdict per claim, nodes as they finish."""
+
+    def __init__(self) -> None:
+        self.claims: dict[str, tuple[str, str]] = {}
+        self.nodes: list[str] = []
+        self.live = Live(self._table(), console=err, transient=False, refresh_per_second=8)
+
+    def _table(self) -> Table:
+        table = Table(title="Re-testing claims", show_edge=False)
+        table.add_column("claim")
+        table.add_column("stage")
+        table.add_column("verdict")
+        for claim, (stage, verdict) in self.claims.items():
+            table.add_row(claim, stage, verdict)
+        if self.nodes:
+            table.caption = "done: " + ", ".join(self.nodes)
+        return table
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if "claims" in event:
+            self.claims = {c: ("waiting", "") for c in event["claims"]}
+        elif "claim" in event:
+            self.claims[event["claim"]] = (event["stage"], event.get("verdict", ""))
+        elif "node" in event and event["node"] not in self.nodes:
+            self.nodes.append(event["node"])
+        self.live.update(self._table())
+
+
+def _summary(outcome: RunOutcome) -> None:
+    state, run = outcome.state, outcome.run
+    table = Table(title=f"Verdicts — run {run.id}")
+    for col in ("claim", "date", "verdict", "anchors", "findings"):
+        table.add_column(col)
+    results = state.get("claim_results", {})
+    for claim in state["line"].prompt.claims:
+        r = results.get(claim.id)
+        verdict = str(r.verdict.verdict) if r and r.verdict else "—"
+        anchors = ", ".join(r.anchored_by) if r and r.anchored_by else "none"
+        table.add_row(claim.id, claim.date.text, verdict, anchors, str(len(r.findings) if r else 0))
+    out.print(table)
+    proposals = state.get("proposals", [])
+    usage = state.get("usage", [])
+    costs = [u.cost_usd for u in usage]
+    cost = None if any(c is None for c in costs) else sum(costs)
+    ungrounded = len(state.get("ungrounded", []))
+    out.print(
+        f"{len(proposals)} proposals ({sum(p.grounded for p in proposals)} grounded), {ungrounded} ungrounded citations removed; "
+        f"{len(usage)} model calls, {sum(u.input_tokens for u in usage)} tokens in, {sum(u.output_tokens for u in usage)} out; "
+        f"estimated price {money(cost)}; arXiv requests {outcome.requests_sent}."
+    )
+    out.print(f"Status: {run.status}. Next: [bold]retest review {run.id}[/]   (full report: retest report {run.id})")
+
+
+@app.command()
+def run(
+    line: Annotated[Path, typer.Argument(help="The line file: the library's plain-text export or a canonical .md file.")],
+    replay: Annotated[Path | None, typer.Option(help="Replay every call from this cassette: no keys, no network.")] = None,
+    record: Annotated[Path | None, typer.Option(help="Call the real services (keys needed) and record every call into this cassette.")] = None,
+    preset: Annotated[str | None, typer.Option(help="Named preset of models (see `retest models`).")] = None,
+    planner: ModelFlag = None,
+    screener: ModelFlag = None,
+    judge: ModelFlag = None,
+    writer: ModelFlag = None,
+    run_date: Annotated[str | None, typer.Option(help="The date the run re-tests against (YYYY-MM-DD). Default: today; in replay, the cassette's.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask arXiv again even for fresh cached results.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Print the full Markdown report after the summary.")] = False,
+) -> None:
+    """Re-test every dated claim of LINE against newer arXiv work and draft proposals for review.
+
+    Example (offline, from the demo cassette):
+
+        retest run examples/bargaining-power.txt --replay cassettes/demo/bargaining-power.yaml
+
+    Example (live; needs OPENAI_API_KEY and ANTHROPIC_API_KEY):
+
+        retest run examples/bargaining-power.txt --record cassettes/mine.yaml
+    """
+    if replay and record:
+        raise InputError("--replay and --record exclude each other", hint="Replay a cassette, or record a new one, not both.")
+    mode = "replay" if replay else "record" if record else "live"
+    cassette_path = replay or record
+    settings = Settings()
+    models = dict(resolve_models({"planner": planner, "screener": screener, "judge": judge, "writer": writer}, preset))
+    date = _date(run_date) or (cassette_run_date(replay) if replay else None)
+    request = RunRequest(mode=mode, cassette=cassette_path, models=models, run_date=date, use_cache=not no_cache, settings=settings)
+    store = Store.open()
+    view = ProgressView()
+    with view.live:
+        outcome = start_run(line, request, store, progress=view)
+    _summary(outcome)
+    if report:
+        _print_report(outcome.run.id, "md", store)
+
+
+@app.command()
+def resume(
+    run_id: Annotated[str, typer.Argument(help="The run to continue (a unique prefix is enough).")],
+) -> None:
+    """Continue a run that was killed or failed, from its last checkpoint; finished steps are not repeated.
+
+    Example:
+
+        retest resume 20261129-212400-3f9a
+    """
+    store = Store.open()
+    view = ProgressView()
+    with view.live:
+        outcome = resume_run(run_id, store, settings=Settings(), progress=view)
+    _summary(outcome)
+
+
+@app.command()
+def runs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the runs in this state directory, newest first.
+
+    Example:
+
+        retest runs
+    """
+    records = list_runs(Store.open())
+    if as_json:
+        out.print_json(json.dumps([r.model_dump(mode="json") for r in records]))
+        return
+    table = Table(title="Runs")
+    for col in ("run", "status", "line", "mode", "started"):
+        table.add_column(col)
+    for r in records:
+        table.add_row(r.id, str(r.status), Path(r.line_path).name, r.mode, f"{r.started_at:%Y-%m-%d %H:%M}")
+    out.print(table if records else "No runs yet. Start one with: retest run LINE")
+
+
+def _print_report(run_id: str, fmt: str, store: Store) -> None:
+    record, state, waiting = load_state(run_id, store)
+    if not state:
+        raise InputError(f"run {record.id} has no saved state yet", hint=f"Resume it with `retest resume {record.id}`.")
+    rep = build_report(record, state, waiting, run_usage(store, record.id))
+    if fmt == "json":
+        out.print_json(rep.model_dump_json())
+    else:
+        out.print(render_markdown(rep), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("report")
+def report_cmd(
+    run_id: Annotated[str, typer.Argument(help="The run (a unique prefix is enough).")],
+    fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+) -> None:
+    """Print a run's whole report: anchors, verdicts with evidence, contradictions, questions, proposals, searches, cost.
+
+    Example:
+
+        retest report 20261129-212400-3f9a --format json
+    """
+    if fmt not in ("md", "json"):
+        raise InputError(f"--format {fmt!r} is not md or json")
+    _print_report(run_id, fmt, Store.open())
+

@@ -1,0 +1,148 @@
+"""A run's report: one pydantic object, rendered as Markdown for people and JSON for machines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, ResearchQuestion, UngroundedCitation, UsageRecord
+from agent.llm.base import Usage
+from agent.proposals import Decision, Proposal
+from agent.runs import RunRecord
+from agent.sources.models import Paper
+
+
+class CostLine(BaseModel):
+    scope: str
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+
+
+class Report(BaseModel):
+    run: RunRecord
+    waiting_for: list[str] = Field(default_factory=list)
+    question: str
+    claims: dict[str, str] = Field(description="Claim ID -> claim text with its date.")
+    anchors: list[AnchorCheck]
+    results: list[ClaimResult]
+    contradictions: list[Contradiction]
+    questions: list[ResearchQuestion]
+    proposals: list[Proposal]
+    ungrounded: list[UngroundedCitation]
+    decisions: list[Decision]
+    papers: dict[str, Paper]
+    cost_by_node: list[CostLine]
+    cost_by_claim: list[CostLine]
+    total: CostLine
+
+
+def _sum(scope: str, records: list[UsageRecord]) -> CostLine:
+    total = sum((Usage(calls=r.calls, input_tokens=r.input_tokens, output_tokens=r.output_tokens, cost_usd=r.cost_usd) for r in records), Usage(calls=0, cost_usd=0.0))
+    return CostLine(scope=scope, calls=total.calls, input_tokens=total.input_tokens, output_tokens=total.output_tokens, cost_usd=total.cost_usd)
+
+
+def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...], usage: list[UsageRecord]) -> Report:
+    line = state.get("line")
+    by_node: dict[str, list[UsageRecord]] = {}
+    by_claim: dict[str, list[UsageRecord]] = {}
+    for u in usage:
+        by_node.setdefault(u.node, []).append(u)
+        by_claim.setdefault(u.claim_id or "(line)", []).append(u)
+    results = state.get("claim_results", {})
+    return Report(
+        run=run,
+        waiting_for=list(waiting),
+        question=line.question if line else "",
+        claims={c.id: f"{c.text} ({c.date.text})" for c in line.prompt.claims} if line else {},
+        anchors=state.get("anchor_checks", []),
+        results=[results[k] for k in sorted(results)],
+        contradictions=state.get("contradictions", []),
+        questions=state.get("questions", []),
+        proposals=state.get("proposals", []),
+        ungrounded=state.get("ungrounded", []),
+        decisions=sorted(state.get("decisions", {}).values(), key=lambda d: d.proposal_id),
+        papers=state.get("papers", {}),
+        cost_by_node=[_sum(k, v) for k, v in by_node.items()],
+        cost_by_claim=[_sum(k, v) for k, v in sorted(by_claim.items())],
+        total=_sum("total", usage),
+    )
+
+
+def money(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:.4f}"
+
+
+def _anchor_line(a: AnchorCheck) -> str:
+    if a.status != "found":
+        return f"- {a.anchor_id} arXiv:{a.arxiv_id}: **{a.status}**" + (f" ({a.error})" if a.error else "")
+    title = {"exact": "title matches", "close": "title close", "different": "**title differs**"}[str(a.title_match)]
+    date = "date matches" if a.date_check == "matches" else f"**cited {a.cited_date}, first submitted {a.first_submitted}**"
+    note = f" — {a.title_note}" if a.title_note else ""
+    claims = ", ".join(a.claims) or "no claim"
+    return f"- {a.anchor_id} arXiv:{a.arxiv_id} ({claims}): {title}; {date}{note}"
+
+
+def _result_lines(r: ClaimResult, claim: str, papers: dict[str, Paper]) -> list[str]:
+    v = r.verdict
+    anchors = ", ".join(r.anchored_by) if r.anchored_by else "rests on no anchor"
+    out = [f"### {r.claim_id}: {v.verdict if v else 'not judged'}", "", f"> {claim}", "", f"Anchors: {anchors}."]
+    if v:
+        out += ["", v.rationale]
+    if r.error:
+        out += ["", f"Error: {r.error}"]
+    for f in r.findings:
+        p = papers.get(f.arxiv_id)
+        out.append(f"- arXiv:{f.arxiv_id} ({p.published if p else '?'}) {p.title if p else ''} — {f.stance}, {f.confidence:.2f}: \"{f.quote}\"")
+    searched = "; ".join(f"[{q.aim}] {q.query} ({q.since}..{q.until})" for q in r.queries) or "nothing"
+    out += ["", f"Searched: {searched}. Candidates: {len(r.candidates)}; quotes dropped: {r.dropped_quotes}; citations dropped: {', '.join(r.dropped_citations) or 'none'}.", ""]
+    return out
+
+
+def render_markdown(rep: Report) -> str:
+    run = rep.run
+    out = [
+        f"# Retest report: run {run.id}",
+        "",
+        f"Line: {run.line_path} (sha256 {run.line_sha256[:12]})  ",
+        f"Question: {rep.question}  ",
+        f"Mode: {run.mode}" + (f" (cassette {run.cassette})" if run.cassette else "") + f"; run date {run.run_date}; status {run.status}  ",
+        "Models: " + ", ".join(f"{k}={v}" for k, v in run.models.items()) + "  ",
+        f"Retest {run.version}" + (f", git {run.git_rev}" if run.git_rev else ""),
+        "",
+        "## Anchors",
+        "",
+        *(_anchor_line(a) for a in rep.anchors),
+        "",
+        "## Verdicts",
+        "",
+    ]
+    for r in rep.results:
+        out += _result_lines(r, rep.claims.get(r.claim_id, ""), rep.papers)
+    out += ["## Strongest contradicting work", ""]
+    out += [f"- arXiv:{c.arxiv_id} ({c.published}) {c.title} — against {c.claim_id}, {c.confidence:.2f}: \"{c.quote}\"" for c in rep.contradictions] or ["- none inside the window"]
+    out += ["", "## Research questions", ""]
+    out += [f"- {q.id}: {q.text} (motivated by {', '.join(q.motivated_by) or '-'})" for q in rep.questions] or ["- none"]
+    out += ["", "## Proposals", ""]
+    decisions = {d.proposal_id: d for d in rep.decisions}
+    for p in rep.proposals:
+        d = decisions.get(p.id)
+        state = f"{d.kind} by {d.reviewer} at {d.at:%Y-%m-%d %H:%M}" + (f" ({d.reason})" if d.reason else "") if d else "pending"
+        out += [f"### {p.id} {p.kind} {p.target} — {state}" + ("" if p.grounded else " — NOT GROUNDED"), ""]
+        if p.before:
+            out.append(f"- before: {p.before}")
+        out.append(f"- after: {p.after}" + (f" ({p.new_date})" if p.new_date else ""))
+        out.append(f"- why: {p.rationale}")
+        out += [f"- evidence: arXiv:{e.arxiv_id} {e.title} ({e.published})" + (f": \"{e.quote}\"" if e.quote else "") for e in p.evidence]
+        out.append("")
+    out += ["## Ungrounded citations removed", ""]
+    out += [f"- {u.proposal_id}: arXiv:{u.arxiv_id} in {u.where} ({u.reason})" for u in rep.ungrounded] or ["- none"]
+    out += ["", "## Cost and calls", "", "| scope | calls | tokens in | tokens out | est. price |", "| --- | --- | --- | --- | --- |"]
+    for c in [*rep.cost_by_node, *rep.cost_by_claim, rep.total]:
+        out.append(f"| {c.scope} | {c.calls} | {c.input_tokens} | {c.output_tokens} | {money(c.cost_usd)} |")
+    return "\n".join(out) + "\n"
+
+

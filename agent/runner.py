@@ -1,0 +1,211 @@
+"""Run the re-test graph for one line: build the run's services, stream progress, keep the record.
+
+Modes: `live` (real services, keys needed), `record` (live, and every call is
+written to a cassette), `replay` (no keys, no network: every call must be in
+the cassette). Record and replay bypass the arXiv cache so a cassette holds,
+and a replay asks for, every request the run makes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx2
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
+
+from agent import __version__
+from agent.config import ROLES, Settings
+from agent.errors import InputError, RetestError
+from agent.graph.build import build_graph
+from agent.graph.context import RunContext
+from agent.graph.serde import serializer
+from agent.line.read import load_line
+from agent.llm.factory import make_client
+from agent.recording import cassette
+from agent.runs import RunRecord, RunStatus, finish_run, get_run, git_revision, insert_run, new_run_id
+from agent.sources import ArxivSource, RateLimiter
+from agent.store import Store, state_dir
+
+Mode = Literal["live", "record", "replay"]
+Progress = Callable[[dict[str, Any]], None]
+CHECKPOINTS = "checkpoints.db"
+
+
+@dataclass
+class RunRequest:
+    """What `retest run` was asked to do."""
+
+    mode: Mode = "live"
+    cassette: Path | None = None
+    models: dict[str, str] = field(default_factory=dict)
+    run_date: dt.date | None = None
+    use_cache: bool = True
+    settings: Settings = field(default_factory=Settings)
+
+
+@dataclass
+class RunOutcome:
+    run: RunRecord
+    state: dict[str, Any]
+    requests_sent: int = 0
+
+
+_WINDOW_END = re.compile(r"submittedDate(?::|%3A)(?:\[|%5B)\d{12}(?:\+|%20| )TO(?:\+|%20| )(\d{8})\d{4}")
+
+
+def cassette_run_date(path: Path) -> dt.date | None:
+    """The run date a cassette was recorded on: the latest end of its arXiv date windows.
+
+    Replaying on another date would ask for other windows and miss, so replay
+    defaults to this date.
+    """
+    try:
+        ends = _WINDOW_END.findall(path.read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    return max((dt.datetime.strptime(e, "%Y%m%d").date() for e in ends), default=None)
+
+
+def check_mode(mode: Mode, cassette_path: Path | None) -> None:
+    if mode in ("record", "replay") and cassette_path is None:
+        raise InputError(f"--{mode} needs a cassette path")
+    if mode == "replay" and not cassette_path.is_file():
+        raise InputError(f"cassette {cassette_path} not found", hint="Check the path, or record one with --record CASSETTE (needs keys).")
+
+
+def build_context(request: RunRequest, store: Store | None, *, http_client: httpx2.Client | None = None) -> tuple[RunContext, ArxivSource]:
+    """The run's services: one model client per role and the arXiv source.
+
+    In replay nothing waits: no arXiv spacing and no retry back-off, but the
+    retries themselves still happen, so a recorded 503-then-200 replays as such.
+    `http_client` lets cassette authoring answer model calls from a script.
+    """
+    settings, replay = request.settings, request.mode == "replay"
+    models = {role: make_client(request.models[role], settings=settings, replay=replay, http_client=http_client) for role in ROLES}
+    hermetic = request.mode in ("record", "replay")
+    source = ArxivSource(
+        None if hermetic else store,
+        limiter=RateLimiter(0.0) if replay else None,
+        ttl=dt.timedelta(hours=settings.cache_ttl_hours),
+        use_cache=request.use_cache and not hermetic,
+        retry_wait=0.0 if replay else 2.0,
+        today=request.run_date,
+    )
+    ctx = RunContext(models=models, source=source, contradiction_months=settings.contradiction_window_months)
+    return ctx, source
+
+
+@contextmanager
+def open_graph(home: Path | None = None) -> Iterator[CompiledStateGraph]:
+    """The graph compiled with the SQLite checkpointer of the state directory."""
+    directory = home or state_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(directory / CHECKPOINTS, check_same_thread=False)
+    try:
+        yield build_graph().compile(checkpointer=SqliteSaver(conn, serde=serializer()))
+    finally:
+        conn.close()
+
+
+def _stream(graph: CompiledStateGraph, payload: Any, run_id: str, ctx: RunContext, progress: Progress | None) -> dict[str, Any]:
+    config = {"configurable": {"thread_id": run_id}}
+    for namespace, mode, chunk in graph.stream(payload, config, context=ctx, stream_mode=["updates", "custom"], subgraphs=True):
+        if progress is None:
+            continue
+        if mode == "custom":
+            progress(chunk)
+        elif mode == "updates" and not namespace:
+            for node in chunk:
+                if not node.startswith("__"):
+                    progress({"node": node, "stage": "done"})
+    return graph.get_state(config)
+
+
+def _status(snapshot) -> RunStatus:
+    return RunStatus.AWAITING_REVIEW if snapshot.next else RunStatus.COMPLETED
+
+
+def _execute(run: RunRecord, payload: Any, request: RunRequest, store: Store, progress: Progress | None) -> RunOutcome:
+    """Stream the graph under the run's recording mode and record how it ended."""
+    ctx, source = build_context(request, store)
+    try:
+        with ExitStack() as stack:
+            stack.enter_context(cassette(request.mode, request.cassette))
+            graph = stack.enter_context(open_graph(store.path.parent))
+            snapshot = _stream(graph, payload, run.id, ctx, progress)
+    except RetestError as exc:
+        finish_run(store, run.id, RunStatus.FAILED, prompts=ctx.prompts_used, error=exc.message)
+        raise
+    except KeyboardInterrupt:
+        finish_run(store, run.id, RunStatus.INTERRUPTED, prompts=ctx.prompts_used, error="interrupted; `retest resume` continues it")
+        raise
+    status = _status(snapshot)
+    finish_run(store, run.id, status, prompts=ctx.prompts_used, usage=snapshot.values.get("usage", []))
+    return RunOutcome(run=get_run(store, run.id), state=snapshot.values, requests_sent=source.requests_sent)
+
+
+def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: Progress | None = None, now: dt.datetime | None = None) -> RunOutcome:
+    """Parse the line, record the run, and run the graph until it pauses for review."""
+    check_mode(request.mode, request.cassette)
+    loaded = load_line(line_path)
+    started = now or dt.datetime.now(dt.UTC)
+    run_date = request.run_date or started.date()
+    request.run_date = run_date
+    run = RunRecord(
+        id=new_run_id(started),
+        line_path=str(line_path.resolve()),
+        line_sha256=loaded.sha256,
+        mode=request.mode,
+        cassette=str(request.cassette.resolve()) if request.cassette else None,
+        run_date=run_date,
+        models=request.models,
+        version=__version__,
+        git_rev=git_revision(),
+        started_at=started,
+        status=RunStatus.RUNNING,
+    )
+    insert_run(store, run)
+    if progress:
+        progress({"run_id": run.id, "stage": "started", "claims": [c.id for c in loaded.line.prompt.claims]})
+    return _execute(run, {"run_id": run.id, "line": loaded.line, "run_date": run_date}, request, store, progress)
+
+
+def resume_run(run_id: str, store: Store, *, settings: Settings | None = None, progress: Progress | None = None) -> RunOutcome:
+    """Continue a killed or failed run from its last checkpoint, in the mode it started in."""
+    run = get_run(store, run_id)
+    if run.status in (RunStatus.COMPLETED, RunStatus.AWAITING_REVIEW):
+        raise InputError(f"run {run.id} is {run.status}; there is nothing to resume", hint=f"Review it with `retest review {run.id}`.")
+    cassette_path = Path(run.cassette) if run.cassette else None
+    request = RunRequest(mode=run.mode, cassette=cassette_path, models=run.models, run_date=run.run_date, settings=settings or Settings())
+    check_mode(request.mode, cassette_path)
+    finish_run(store, run.id, RunStatus.RUNNING)
+    return _execute(run, None, request, store, progress)
+
+
+def resume_review(run_id: str, decisions: list[dict[str, Any]], store: Store) -> dict[str, Any]:
+    """Hand decisions to the paused review node; returns the state after it."""
+    run = get_run(store, run_id)
+    with open_graph(store.path.parent) as graph:
+        config = {"configurable": {"thread_id": run.id}}
+        # The review node calls no model, so no services are needed to resume it.
+        graph.invoke(Command(resume=decisions), config, context=RunContext(models={}, source=None))  # type: ignore[arg-type]
+        snapshot = graph.get_state(config)
+    finish_run(store, run.id, _status(snapshot), usage=snapshot.values.get("usage", []))
+    return snapshot.values
+
+
+def load_state(run_id: str, store: Store) -> tuple[RunRecord, dict[str, Any], tuple[str, ...]]:
+    """A run's record, its latest graph state and what node waits next."""
+    run = get_run(store, run_id)
+    with open_graph(store.path.parent) as graph:
+        snapshot = graph.get_state({"configurable": {"thread_id": run.id}})
+    return run, snapshot.values, tuple(snapshot.next)

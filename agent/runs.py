@@ -1,0 +1,122 @@
+"""Run records in the store: what produced a run, how it ended, what it used.
+
+The graph's own state (verdicts, proposals) lives in the LangGraph checkpoint
+beside the database; this table is the index a person lists and audits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import subprocess
+from collections.abc import Iterable
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from agent.errors import InputError
+from agent.graph.records import UsageRecord
+from agent.store import Store
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    AWAITING_REVIEW = "awaiting_review"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class RunRecord(BaseModel):
+    id: str
+    line_path: str
+    line_sha256: str
+    mode: str
+    cassette: str | None = None
+    run_date: dt.date
+    models: dict[str, str]
+    prompts: dict[str, str] = Field(default_factory=dict)
+    version: str
+    git_rev: str | None = None
+    started_at: dt.datetime
+    ended_at: dt.datetime | None = None
+    status: RunStatus
+    error: str | None = None
+
+
+def new_run_id(now: dt.datetime) -> str:
+    """Sortable by time, unique without coordination: 20261129-212400-3f9a."""
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def git_revision(cwd: Path | None = None) -> str | None:
+    """The package checkout's revision, with '+dirty' when it has changes; None outside git."""
+    where = cwd or Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5)
+        if rev.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where, capture_output=True, text=True, timeout=5)
+        return rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def insert_run(store: Store, run: RunRecord) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO runs (id, line_path, line_sha256, mode, cassette, run_date, models, prompts, version, git_rev, started_at, status)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (run.id, run.line_path, run.line_sha256, run.mode, run.cassette, run.run_date.isoformat(), json.dumps(run.models),
+             json.dumps(run.prompts), run.version, run.git_rev, run.started_at.isoformat(), run.status),
+        )
+
+
+def finish_run(store: Store, run_id: str, status: RunStatus, *, prompts: dict[str, str] | None = None, error: str | None = None,
+               usage: Iterable[UsageRecord] | None = None, ended_at: dt.datetime | None = None) -> None:
+    """Record how a run (or one sitting of it) ended; replaces its usage rows with the full list."""
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE runs SET status = ?, error = ?, ended_at = ?, prompts = COALESCE(?, prompts) WHERE id = ?",
+            (status, error, (ended_at or dt.datetime.now(dt.UTC)).isoformat(), json.dumps(prompts) if prompts else None, run_id),
+        )
+        if usage is not None:
+            conn.execute("DELETE FROM run_usage WHERE run_id = ?", (run_id,))
+            conn.executemany(
+                "INSERT INTO run_usage VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(run_id, u.node, u.claim_id, u.role, u.model, u.calls, u.input_tokens, u.output_tokens, u.cached_tokens, u.latency_s, u.cost_usd) for u in usage],
+            )
+
+
+def _record(row) -> RunRecord:
+    data = dict(row)
+    data["models"] = json.loads(data["models"])
+    data["prompts"] = json.loads(data["prompts"])
+    return RunRecord.model_validate(data)
+
+
+def get_run(store: Store, run_id: str) -> RunRecord:
+    with store.lock:
+        row = store.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            like = store.conn.execute("SELECT * FROM runs WHERE id LIKE ? ORDER BY started_at DESC", (f"{run_id}%",)).fetchall()
+            if len(like) == 1:
+                return _record(like[0])
+            raise InputError(f"no run with ID {run_id!r}" + (" (several start so; give more of it)" if like else ""), hint="`retest runs` lists the runs in this state directory.")
+    return _record(row)
+
+
+def list_runs(store: Store, *, status: RunStatus | None = None) -> list[RunRecord]:
+    with store.lock:
+        if status:
+            rows = store.conn.execute("SELECT * FROM runs WHERE status = ? ORDER BY started_at DESC", (status,)).fetchall()
+        else:
+            rows = store.conn.execute("SELECT * FROM runs ORDER BY started_at DESC").fetchall()
+    return [_record(r) for r in rows]
+
+
+def run_usage(store: Store, run_id: str) -> list[UsageRecord]:
+    with store.lock:
+        rows = store.conn.execute("SELECT * FROM run_usage WHERE run_id = ?", (run_id,)).fetchall()
+    return [UsageRecord.model_validate({k: r[k] for k in r.keys() if k != "run_id"}) for r in rows]
