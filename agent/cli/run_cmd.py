@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,6 +51,15 @@ class ProgressView:
         if self.nodes:
             table.caption = "done: " + ", ".join(self.nodes)
         return table
+
+    @contextmanager
+    def shown(self) -> Iterator[None]:
+        """Show the live table; end it on its own line, so a following error starts clean."""
+        try:
+            with self.live:
+                yield
+        finally:
+            err.print()
 
     def __call__(self, event: dict[str, Any]) -> None:
         if "claims" in event:
@@ -119,7 +130,7 @@ def run(
     request = RunRequest(mode=mode, cassette=cassette_path, models=models, run_date=date, use_cache=not no_cache, settings=settings)
     store = Store.open()
     view = ProgressView()
-    with view.live:
+    with view.shown():
         outcome = start_run(line, request, store, progress=view)
     _summary(outcome)
     if report:
@@ -138,7 +149,7 @@ def resume(
     """
     store = Store.open()
     view = ProgressView()
-    with view.live:
+    with view.shown():
         outcome = resume_run(run_id, store, settings=Settings(), progress=view)
     _summary(outcome)
 

@@ -107,6 +107,9 @@ class ArxivAnswers:
         size = int(params.get("max_results", "10"))
         if params.get("id_list"):
             ids = params["id_list"].split(",")
+            bad = [i for i in ids if i in self.scenario.arxiv.malformed]
+            if bad:
+                return 400, arxiv_wire.error_feed_xml(bad[0])
             entries = [e for e in (self._entry(i) for i in ids) if e is not None]
             return 200, arxiv_wire.feed_xml(entries, id_list=ids, max_results=size)
         query = params.get("search_query", "")
@@ -124,7 +127,7 @@ class ArxivAnswers:
 
     def send(self, adapter: requests.adapters.HTTPAdapter, request: requests.PreparedRequest, **_: Any) -> requests.Response:
         status, body = self.answer(request.url)
-        content_type = arxiv_wire.ATOM_CONTENT_TYPE if status == 200 else "text/plain; charset=utf-8"
+        content_type = arxiv_wire.ATOM_CONTENT_TYPE if status in (200, 400) else "text/plain; charset=utf-8"
         self.exchanges.append(arxiv_wire.interaction(request.url, status, body, content_type=content_type))
         response = requests.Response()
         response.status_code, response._content, response.url, response.request = status, body.encode("utf-8"), request.url, request

@@ -37,6 +37,7 @@ class ClaimScript(_Spec):
 class ArxivScript(_Spec):
     versions: dict[str, int] = Field(default_factory=dict, description="Current version of a paper when above 1.")
     summaries: dict[str, str] = Field(default_factory=dict, description="Abstract text overriding the catalog's (e.g. an injected instruction).")
+    malformed: list[str] = Field(default_factory=list, description="IDs arXiv rejects with HTTP 400 (a batch holding one is rejected whole).")
 
 
 class Scenario(_Spec):

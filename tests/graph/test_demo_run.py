@@ -1,0 +1,111 @@
+"""The demo line, end to end through the CLI, replayed from its cassette; and resume after a kill."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.cli import run as cli
+from agent.graph.records import VerdictKind
+from agent.runner import load_state
+from agent.runs import RunStatus, list_runs, run_usage
+from agent.sources.models import TitleMatch
+from agent.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+LINE = REPO / "examples" / "bargaining-power.txt"
+CASSETTE = REPO / "cassettes" / "demo" / "bargaining-power.yaml"
+EXPECTED_VERDICTS = {
+    "C1": VerdictKind.QUALIFIED,
+    "C2": VerdictKind.HOLDS,
+    "C3": VerdictKind.STRENGTHENED,
+    "C4": VerdictKind.STRENGTHENED,
+    "C5": VerdictKind.HOLDS,
+}
+
+
+def _only_run(store: Store):
+    runs = list_runs(store)
+    assert len(runs) == 1
+    return load_state(runs[0].id, store)
+
+
+def test_demo_replays_end_to_end(capsys):
+    assert cli(["run", str(LINE), "--replay", str(CASSETTE)]) == 0
+    out = capsys.readouterr().out
+    assert "retest review" in out and "9 proposals" in out
+    run, state, waiting = _only_run(Store.open())
+    assert run.status is RunStatus.AWAITING_REVIEW and waiting == ("review",)
+    assert str(run.run_date) == "2026-11-29", "replay takes the cassette's run date"
+    assert {k: r.verdict.verdict for k, r in state["claim_results"].items()} == EXPECTED_VERDICTS
+    anchors = {a.arxiv_id: a for a in state["anchor_checks"]}
+    changed = anchors["2306.14694"]
+    assert changed.title_match is TitleMatch.CLOSE and "version 1" in changed.title_note
+    assert all(a.title_match is TitleMatch.EXACT for i, a in anchors.items() if i != "2306.14694")
+    assert state["claim_results"]["C1"].anchored_by == [], "C1 rests on no anchor"
+    papers = state["papers"]
+    for proposal in state["proposals"]:
+        assert proposal.grounded, proposal.id
+        for evidence in proposal.evidence:
+            assert evidence.arxiv_id in papers and evidence.quote in papers[evidence.arxiv_id].summary
+    assert state["ungrounded"] == []
+    assert sum(u.calls for u in run_usage(Store.open(), run.id)) == 17
+
+
+def test_demo_report_names_everything(capsys):
+    assert cli(["run", str(LINE), "--replay", str(CASSETTE)]) == 0
+    run_id = list_runs(Store.open())[0].id
+    capsys.readouterr()
+    assert cli(["report", run_id[:10]]) == 0
+    report = capsys.readouterr().out
+    for needle in ("## Anchors", "title close", "rests on no anchor", "### C4: strengthened", "Searched:", "P1 replace_anchor A3", "| total |"):
+        assert needle in report
+
+
+def test_replay_at_another_date_is_a_cassette_miss(capsys):
+    code = cli(["run", str(LINE), "--replay", str(CASSETTE), "--run-date", "2026-12-01"])
+    err = capsys.readouterr().err
+    assert code == 4, err
+    assert "cassette miss" in err and "plan_queries" in err and "--record" in err
+    assert list_runs(Store.open())[0].status is RunStatus.FAILED
+
+
+_KILLER = """
+import os, sys
+import agent.graph.nodes.judge as node
+real = node.judge
+def judge(state, runtime):
+    if state["claim"].id == "C3":
+        os.kill(os.getpid(), 9)  # die mid-run, as a kill -9 would
+    return real(state, runtime)
+node.judge = judge
+from agent.cli import main
+sys.argv = ["retest", *sys.argv[1:]]
+main()
+"""
+
+
+def test_resume_after_kill_finishes_without_repeating_work(tmp_path):
+    env = {**os.environ, "RETEST_HOME": os.environ["RETEST_HOME"], "COLUMNS": "120"}
+    killed = subprocess.run([sys.executable, "-c", _KILLER, "run", str(LINE), "--replay", str(CASSETTE)], env=env, capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    store = Store.open()
+    run = list_runs(store)[0]
+    assert run.status is RunStatus.RUNNING, "a killed process leaves its run marked running"
+    _, before, _ = load_state(run.id, store)
+    done_before = {k for k, r in before.get("claim_results", {}).items() if r.verdict}
+    assert "C3" not in done_before
+    resumed = subprocess.run([sys.executable, "-m", "agent.cli.__main__", "resume", run.id], env=env, capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert resumed.returncode == 0, resumed.stderr
+    run_after, state, waiting = load_state(run.id, Store.open())
+    assert run_after.status is RunStatus.AWAITING_REVIEW and waiting == ("review",)
+    assert {k: r.verdict.verdict for k, r in state["claim_results"].items()} == EXPECTED_VERDICTS
+    assert [p.id for p in state["proposals"]] == [f"P{i}" for i in range(1, 10)], "no duplicated proposals"
+    calls = [(u.node, u.claim_id) for u in state["usage"]]
+    assert len(calls) == len(set(calls)) == 17, "no model call repeated or lost across the kill"
+    assert re.search(r"C3\s.*strengthened", resumed.stdout)
