@@ -83,6 +83,24 @@ MIGRATIONS: list[Migration] = [
     CREATE INDEX run_usage_run ON run_usage(run_id);
         """,
     ),
+    Migration(
+        "0003_decisions",
+        """
+    -- Append-only: every decision a reviewer makes, the moment it is made.
+    -- The latest row per (run_id, proposal_id) is the decision in force.
+    CREATE TABLE decisions (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id        TEXT NOT NULL REFERENCES runs(id),
+        proposal_id   TEXT NOT NULL,
+        kind          TEXT NOT NULL,       -- accept, reject or edit
+        reason        TEXT NOT NULL DEFAULT '',
+        edited_after  TEXT,                -- the reviewer's own text, for edit
+        reviewer      TEXT NOT NULL,
+        at            TEXT NOT NULL        -- ISO 8601 with offset
+    );
+    CREATE INDEX decisions_run ON decisions(run_id, proposal_id);
+        """,
+    ),
 ]
 
 
@@ -121,6 +139,8 @@ class Store:
             conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None, timeout=10.0)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
+            # WAL's recommended pairing: no fsync per commit, still consistent after a crash.
+            conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(

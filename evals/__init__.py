@@ -1,0 +1,1 @@
+"""Evaluation suites, data and the tools that author them."""

@@ -1,0 +1,1 @@
+"""Tools that write hand-made test data (cassettes) in real wire formats."""
