@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
+from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from agent.graph.records import UsageRecord
@@ -61,3 +62,21 @@ class RunContext:
             cost_usd=u.cost_usd,
         )
         return completion.output, record
+
+
+_default: RunContext | None = None
+
+
+def services(runtime: Runtime[RunContext]) -> RunContext:
+    """The run's services; under LangGraph's server or Studio (no context given), live ones from settings."""
+    global _default
+    if isinstance(runtime.context, RunContext):
+        return runtime.context
+    if _default is None:
+        from agent.config import Settings, resolve_models
+        from agent.runner import RunRequest, build_context
+        from agent.store import Store
+
+        request = RunRequest(mode="live", models=dict(resolve_models({}, None)), settings=Settings())
+        _default, _ = build_context(request, Store.open())
+    return _default

@@ -9,7 +9,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agent.graph.answers import DraftSet
-from agent.graph.context import RunContext
+from agent.graph.context import RunContext, services
 from agent.graph.nodes.propose_questions import verdict_lines
 from agent.graph.nodes.screen import paper_blocks
 from agent.graph.records import AnchorCheck, DateCheck, Stance
@@ -82,7 +82,7 @@ def _evidence(items, papers: dict[str, Paper]) -> list[Evidence]:
 def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
     line, papers = state["line"], state.get("papers", {})
     changes = anchor_changes(state.get("anchor_checks", []), papers)
-    draft, usage = runtime.context.ask(
+    draft, usage = services(runtime).ask(
         role="writer",
         node="draft_proposals",
         claim_id=None,

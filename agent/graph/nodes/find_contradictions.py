@@ -10,7 +10,7 @@ import datetime as dt
 
 from langgraph.runtime import Runtime
 
-from agent.graph.context import RunContext
+from agent.graph.context import RunContext, services
 from agent.graph.records import Contradiction, Stance
 from agent.graph.state import RunState
 
@@ -22,7 +22,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
 
 
 def find_contradictions(state: RunState, runtime: Runtime[RunContext]) -> dict:
-    since = months_before(state["run_date"], runtime.context.contradiction_months)
+    since = months_before(state["run_date"], services(runtime).contradiction_months)
     papers = state.get("papers", {})
     best: dict[str, Contradiction] = {}
     for result in state.get("claim_results", {}).values():

@@ -7,7 +7,7 @@ from langgraph.runtime import Runtime
 
 from agent.graph.answers import Judgement
 from agent.graph.citations import scrub
-from agent.graph.context import RunContext
+from agent.graph.context import RunContext, services
 from agent.graph.nodes.screen import base_id
 from agent.graph.records import ClaimResult, Stance, Verdict, VerdictKind
 from agent.graph.state import ClaimState
@@ -35,7 +35,7 @@ def judge(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     else:
         get_stream_writer()({"claim": claim.id, "stage": "judging"})
         findings = "\n".join(f"- arXiv:{f.arxiv_id} [{f.stance}] confidence {f.confidence:.2f}: \"{f.quote}\"" for f in relevant)
-        answer, record = runtime.context.ask(
+        answer, record = services(runtime).ask(
             role="judge",
             node="judge",
             claim_id=claim.id,

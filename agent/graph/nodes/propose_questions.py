@@ -5,7 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agent.graph.answers import QuestionSet
-from agent.graph.context import RunContext
+from agent.graph.context import RunContext, services
 from agent.graph.records import ResearchQuestion
 from agent.graph.state import RunState
 
@@ -22,7 +22,7 @@ def verdict_lines(state: RunState) -> str:
 
 def propose_questions(state: RunState, runtime: Runtime[RunContext]) -> dict:
     line = state["line"]
-    answer, usage = runtime.context.ask(
+    answer, usage = services(runtime).ask(
         role="writer",
         node="propose_questions",
         claim_id=None,

@@ -8,7 +8,7 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from agent.graph.answers import ScreeningBatch
-from agent.graph.context import RunContext
+from agent.graph.context import RunContext, services
 from agent.graph.records import Finding
 from agent.graph.state import ClaimState
 from agent.prompts import data_block, join_blocks
@@ -48,7 +48,7 @@ def screen(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     if not papers:
         return {}
     get_stream_writer()({"claim": claim.id, "stage": f"screening {len(papers)} papers"})
-    batch, usage = runtime.context.ask(
+    batch, usage = services(runtime).ask(
         role="screener",
         node="screen",
         claim_id=claim.id,

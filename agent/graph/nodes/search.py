@@ -6,7 +6,7 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from agent.errors import ProviderError
-from agent.graph.context import RunContext
+from agent.graph.context import RunContext, services
 from agent.graph.records import Candidate, SearchedQuery
 from agent.graph.state import ClaimState
 from agent.recording import call_context
@@ -28,7 +28,7 @@ def _interleave(groups: list[list[Paper]]) -> list[Paper]:
 
 def search(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     claim, result = state["claim"], state["result"]
-    ctx = runtime.context
+    ctx = services(runtime)
     get_stream_writer()({"claim": claim.id, "stage": "searching arXiv"})
     by_aim: dict[str, list[SearchedQuery]] = {}
     for q in result.queries:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agent.graph.anchoring import link_anchors
-from agent.graph.context import RunContext
+from agent.graph.context import RunContext, services
 from agent.graph.records import AnchorCheck, ClaimResult, DateCheck
 from agent.graph.state import RunState
 from agent.line.models import AnchorPaper, FuzzyDate
@@ -51,7 +51,7 @@ def verify_anchors(state: RunState, runtime: Runtime[RunContext]) -> dict:
     anchors = line.prompt.anchors
     links = link_anchors(line.prompt.claims, anchors)
     supports = {a: [c for c, ids in links.items() if a in ids] for a in (x.id for x in anchors)}
-    source = runtime.context.source
+    source = services(runtime).source
     with call_context(node="verify_anchors"):
         found = source.lookup([a.arxiv_id for a in anchors]) if anchors else {}
         changed = [
