@@ -77,9 +77,13 @@ def finish_run(store: Store, run_id: str, status: RunStatus, *, prompts: dict[st
                usage: Iterable[UsageRecord] | None = None, ended_at: dt.datetime | None = None) -> None:
     """Record how a run (or one sitting of it) ended; replaces its usage rows with the full list."""
     with store.transaction() as conn:
+        row = conn.execute("SELECT prompts FROM runs WHERE id = ?", (run_id,)).fetchone()
+        # A resumed run uses only some prompts again: keep the hashes of the earlier sittings too.
+        merged = {**(json.loads(row["prompts"]) if row else {}), **(prompts or {})}
+        ended = None if status is RunStatus.RUNNING else (ended_at or dt.datetime.now(dt.UTC)).isoformat()
         conn.execute(
-            "UPDATE runs SET status = ?, error = ?, ended_at = ?, prompts = COALESCE(?, prompts) WHERE id = ?",
-            (status, error, (ended_at or dt.datetime.now(dt.UTC)).isoformat(), json.dumps(prompts) if prompts else None, run_id),
+            "UPDATE runs SET status = ?, error = ?, ended_at = ?, prompts = ? WHERE id = ?",
+            (status, error, ended, json.dumps(merged), run_id),
         )
         if usage is not None:
             conn.execute("DELETE FROM run_usage WHERE run_id = ?", (run_id,))
