@@ -1,0 +1,39 @@
+"""Record and replay HTTP traffic with vcrpy: scrubbing, readable cassettes, misses.
+
+Public API:
+- `cassette(mode, path)`: context manager for "live", "record" or "replay".
+- `call_context(node, claim)`: names the sender of requests in a miss message.
+- `cassette_miss_from(exc, method=, url=)`: a CassetteMissError for a miss, else None.
+- `max_retries_for(mode)`: SDK retries to use (0 in replay).
+- `configure_vcr(vcr)` and `vcr_options()`: the one vcrpy configuration, also
+  used by tests/conftest.py.
+"""
+
+from agent.recording.cassette import (
+    CassetteHandle,
+    Mode,
+    active_mode,
+    cassette,
+    configure_vcr,
+    max_retries_for,
+    vcr_options,
+)
+from agent.recording.matching import body_projection
+from agent.recording.misses import CallSite, call_context, cassette_miss_from, current_call
+from agent.recording.serializer import NAME as SERIALIZER_NAME
+
+__all__ = [
+    "SERIALIZER_NAME",
+    "CallSite",
+    "CassetteHandle",
+    "Mode",
+    "active_mode",
+    "body_projection",
+    "call_context",
+    "cassette",
+    "cassette_miss_from",
+    "configure_vcr",
+    "current_call",
+    "max_retries_for",
+    "vcr_options",
+]

@@ -1,0 +1,224 @@
+"""Record and replay: one vcrpy configuration for the CLI, evals and pytest.
+
+- live:   no vcrpy at all; requests go to the services.
+- record: vcrpy record_mode "all"; the SDKs call the real services (keys
+          needed) and every accepted interaction is written, scrubbed, to the
+          cassette. The file is replaced atomically and only if the block ends
+          without an exception, so a failed recording never clobbers a good one.
+- replay: vcrpy record_mode "none"; every request must be in the cassette and
+          the network is never used. A miss escaping the block becomes a
+          CassetteMissError (exit code 4).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import vcr
+import yaml
+from vcr.cassette import Cassette
+from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
+from vcr.serialize import deserialize as vcr_deserialize
+from vcr.serialize import serialize as vcr_serialize
+
+from agent.errors import CassetteMissError, InputError
+from agent.recording import matching, scrub, serializer
+from agent.recording.misses import cassette_miss_from, forget_senders, note_sender
+
+Mode = Literal["live", "record", "replay"]
+
+_active_modes: list[Mode] = []
+
+
+def configure_vcr(instance: vcr.VCR) -> vcr.VCR:
+    """Register Retest's serializer and matchers on a vcrpy instance (CLI and pytest)."""
+    instance.register_serializer(serializer.NAME, serializer)
+    instance.register_matcher("retest_body", matching.match_body)
+    instance.register_matcher("retest_query", matching.match_query)
+    return instance
+
+
+def vcr_options() -> dict[str, Any]:
+    """use_cassette options shared by every cassette in the repo (mode excluded)."""
+    return {
+        "serializer": serializer.NAME,
+        "match_on": matching.MATCH_ON,
+        # note_sender sees the request before scrubbing, as vcrpy's miss does.
+        "before_record_request": (note_sender, scrub.scrub_request),
+        "before_record_response": scrub.scrub_response,
+        "after_load_interaction": scrub.mark_loaded,
+        "before_save_interaction": scrub.redact_env_secrets,
+        "decode_compressed_response": True,
+        "allow_playback_repeats": False,
+    }
+
+
+class _RecordingPersister(FilesystemPersister):
+    """Starts every recording empty and writes it atomically (temporary file, then rename).
+
+    Nothing is loaded: a re-recording holds only what this run sent, and an
+    old file that no longer parses cannot stop a new recording.
+    """
+
+    @classmethod
+    def load_cassette(cls, cassette_path: str | os.PathLike, serializer: Any) -> Any:
+        raise CassetteNotFoundError()
+
+    @staticmethod
+    def save_cassette(cassette_path: str | os.PathLike, cassette_dict: dict, serializer: Any) -> None:
+        target = Path(cassette_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = vcr_serialize(cassette_dict, serializer)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+@dataclass
+class CassetteHandle:
+    """What a test or eval can ask of an open cassette."""
+
+    mode: Mode
+    path: Path | None
+    _cassette: Cassette | None = field(default=None, repr=False)
+
+    @property
+    def play_count(self) -> int:
+        """Responses answered from the cassette so far."""
+        return self._cassette.play_count if self._cassette is not None else 0
+
+    @property
+    def interaction_count(self) -> int:
+        """Interactions held: loaded ones in replay, newly recorded ones in record."""
+        return len(self._cassette) if self._cassette is not None else 0
+
+    def unplayed(self) -> list[str]:
+        """Recorded requests never answered in this replay, as 'METHOD host/path'."""
+        if self._cassette is None or self.mode != "replay":
+            return []
+        cassette = self._cassette
+        return [
+            f"{request.method} {request.host}{request.path}"
+            for index, (request, _) in enumerate(cassette.data)
+            if cassette.play_counts[index] == 0
+        ]
+
+    @property
+    def all_played(self) -> bool:
+        """True when every recorded interaction was replayed (always True outside replay)."""
+        return not self.unplayed()
+
+
+def active_mode() -> Mode:
+    """The mode of the innermost open `cassette()`, "live" when none is open.
+
+    Process-wide rather than per-context, as vcrpy's patching is: graph
+    branches running in worker threads see it too.
+    """
+    return _active_modes[-1] if _active_modes else "live"
+
+
+def max_retries_for(mode: Mode | None = None, *, live: int = 2) -> int:
+    """SDK retries to configure: 0 in replay (a miss must surface at once), else `live`."""
+    return 0 if (mode or active_mode()) == "replay" else live
+
+
+def _check_replayable(path: Path) -> None:
+    """Fail with an input error before replay if the cassette is absent or unreadable."""
+    if not path.is_file():
+        raise InputError(
+            f"cassette {path} does not exist",
+            hint="Record it with --record CASSETTE (needs keys), or check the path.",
+        )
+    try:
+        # vcrpy's own loader, so a hand-written entry missing a field fails here, by name.
+        vcr_deserialize(path.read_text(encoding="utf-8"), serializer)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            f"cassette {path} cannot be read: {exc}",
+            hint="Restore it from version control or record it again with --record CASSETTE.",
+        ) from exc
+
+
+def _serialise_playback(vcr_cassette: Cassette) -> None:
+    """Make choosing and marking a recorded answer atomic across graph threads.
+
+    vcrpy checks "not yet played" and then marks it played without a lock, so
+    two branches sending the same request at once could both get one answer.
+    """
+    lock = threading.Lock()
+    play = vcr_cassette.play_response
+
+    @functools.wraps(play)
+    def locked_play(request: Any) -> Any:
+        with lock:
+            return play(request)
+
+    vcr_cassette.play_response = locked_play
+
+
+def _use_cassette(mode: Mode, path: Path) -> Any:
+    instance = configure_vcr(vcr.VCR())
+    options = vcr_options()
+    if mode == "record":
+        instance.register_persister(_RecordingPersister)
+        options.update(record_mode="all", record_on_exception=False)
+    else:
+        options.update(record_mode="none")
+    return instance.use_cassette(os.fspath(path), **options)
+
+
+@contextmanager
+def cassette(mode: Mode, path: Path | None) -> Iterator[CassetteHandle]:
+    """Run the block live, recording to `path`, or replaying from `path`.
+
+    Raises InputError for a replay cassette that is missing or unreadable, and
+    turns a cassette miss escaping the block into CassetteMissError.
+    """
+    if mode == "live":
+        if path is not None:
+            raise ValueError("live mode takes no cassette path")
+        _active_modes.append(mode)
+        try:
+            yield CassetteHandle(mode, None)
+        finally:
+            _active_modes.pop()
+        return
+    if mode not in ("record", "replay"):
+        raise ValueError(f"unknown cassette mode {mode!r}")
+    if path is None:
+        raise ValueError(f"{mode} mode needs a cassette path")
+    path = Path(path)
+    if mode == "replay":
+        _check_replayable(path)
+    forget_senders()
+    _active_modes.append(mode)
+    try:
+        with _use_cassette(mode, path) as vcr_cassette:
+            _serialise_playback(vcr_cassette)
+            yield CassetteHandle(mode, path, vcr_cassette)
+    except CassetteMissError:
+        raise
+    except Exception as exc:
+        # Safety net for callers that did not convert a miss themselves
+        # (including a ProviderError whose cause was a miss).
+        miss = cassette_miss_from(exc, method="?", url="?")
+        if miss is None:
+            raise
+        raise miss from exc
+    finally:
+        _active_modes.pop()
+

@@ -1,0 +1,115 @@
+"""Which recorded interaction answers a request: a normalised projection.
+
+Requests match on method, scheme, host, port, path, the query (parsed, sorted,
+blank values kept) and, for JSON bodies, a projection of what was *asked*:
+
+    model, messages, input, system, instructions      (the prompt)
+    response_format, text.format, output_config,      (the output schema)
+    output_format, tools, tool_choice
+    stream                                            (absent == false)
+
+Decisions:
+- A changed prompt, model or schema is a miss: the recorded answer no longer
+  answers the request, and replay must say so instead of pretending.
+- Knobs that change *how* a model answers but not *what* was asked are left
+  out: max_tokens / max_completion_tokens / max_output_tokens, temperature,
+  top_p, seed, reasoning, thinking, metadata, user, store, service_tier,
+  parallel_tool_calls, prompt_cache_key. Changing a token budget replays the
+  recorded answer; if the new budget would have truncated it, only a live run
+  shows that.
+- `cache_control` markers are dropped anywhere, and message content given as a
+  string equals the same text as a single text block.
+- Parallel claims send different messages, so each gets its own answer in any
+  order. Identical requests are answered once each, in recorded order
+  (allow_playback_repeats=False): an extra repeat is a miss, never a silently
+  duplicated answer.
+- Bodies that are not JSON (arXiv sends none; forms) compare as raw bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from vcr.request import Request
+
+_PROMPT_KEYS = ("model", "messages", "input", "system", "instructions")
+_SHAPE_KEYS = ("response_format", "output_config", "output_format", "tools", "tool_choice")
+
+MATCH_ON = ("method", "scheme", "host", "port", "path", "retest_query", "retest_body")
+
+
+def _strip_cache_control(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _strip_cache_control(item) for key, item in value.items() if key != "cache_control"}
+    if isinstance(value, list):
+        return [_strip_cache_control(item) for item in value]
+    return value
+
+
+def _as_blocks(content: Any) -> Any:
+    """A string prompt equals the same text as one text block."""
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return content
+
+
+def _normalise_messages(messages: Any) -> Any:
+    if not isinstance(messages, list):
+        return _as_blocks(messages)
+    normalised = []
+    for message in messages:
+        if isinstance(message, dict) and "content" in message:
+            message = {**message, "content": _as_blocks(message["content"])}
+        normalised.append(message)
+    return normalised
+
+
+def body_projection(body: bytes | str | None) -> Any:
+    """What a request body asks, for matching; raw bytes when it is not a JSON object."""
+    if body is None or body in (b"", ""):
+        return None
+    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(parsed, dict):
+        return parsed
+    parsed = _strip_cache_control(parsed)
+    projection: dict[str, Any] = {key: parsed[key] for key in _PROMPT_KEYS + _SHAPE_KEYS if key in parsed}
+    for key in ("messages", "input", "system"):
+        if key in projection:
+            projection[key] = _normalise_messages(projection[key])
+    text_format = (parsed.get("text") or {}).get("format") if isinstance(parsed.get("text"), dict) else None
+    if text_format is not None:
+        projection["text.format"] = text_format
+    projection["stream"] = bool(parsed.get("stream", False))
+    return projection
+
+
+def _differing_keys(a: Any, b: Any) -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return sorted(key for key in a.keys() | b.keys() if a.get(key) != b.get(key))
+    return ["body"]
+
+
+def match_body(r1: Request, r2: Request) -> None:
+    """vcrpy matcher: equal body projections, or AssertionError naming what differs."""
+    p1, p2 = body_projection(r1.body_bytes), body_projection(r2.body_bytes)
+    if p1 != p2:
+        raise AssertionError(f"request body differs in: {', '.join(_differing_keys(p1, p2))}")
+
+
+def query_projection(request: Request) -> list[tuple[str, str]]:
+    """The query as sorted pairs, blank values kept (arXiv sends `id_list=`)."""
+    return sorted(parse_qsl(request.parsed_uri.query, keep_blank_values=True))
+
+
+def match_query(r1: Request, r2: Request) -> None:
+    """vcrpy matcher: equal normalised queries."""
+    q1, q2 = query_projection(r1), query_projection(r2)
+    if q1 != q2:
+        changed = sorted({key for key, _ in set(q1) ^ set(q2)})
+        raise AssertionError(f"query differs in: {', '.join(changed)}")

@@ -1,0 +1,155 @@
+"""What reaches a cassette: no secrets, no transient failures, decoded bodies."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from fnmatch import fnmatch
+
+import httpx2
+import pytest
+import yaml
+
+from agent.recording import cassette, cassette_miss_from
+from agent.recording.scrub import SECRET_HEADERS, VOLATILE_HEADER_PATTERNS
+
+OPENAI_KEY = "sk-proj-SECRETopenaiKEY0123456789abcdef"
+ANTHROPIC_KEY = "sk-ant-api03-SECRETanthropicKEY0123456789"
+GOOGLE_KEY = "AIzaSyD-SECRETgoogleKEY0123456789"
+ORG = "org-SECRETorg4711"
+PROJECT = "proj_SECRETproject4711"
+COOKIE = "__cf_bm=SECRETcookieValue4711"
+SET_COOKIE = "_cfuvid=SECRETsetCookie4711; path=/; HttpOnly"
+ANTHROPIC_ORG = "a1b2c3d4-SECRET-anthropic-org-4711"
+SECRETS = (OPENAI_KEY, ANTHROPIC_KEY, GOOGLE_KEY, ORG, PROJECT, COOKIE, "SECRETsetCookie4711", ANTHROPIC_ORG)
+
+VOLATILE_RESPONSE_HEADERS = {
+    "date": "Thu, 01 Jan 2026 00:00:00 GMT",
+    "x-request-id": "req_0123456789abcdef",
+    "request-id": "req_011CRtT3st",
+    "cf-ray": "8f0a1b2c3d4e5f60-AMS",
+    "x-ratelimit-remaining-requests": "9999",
+    "anthropic-ratelimit-tokens-remaining": "400000",
+    "openai-processing-ms": "341",
+    "server-timing": "x-originResponse;dur=8679",
+    "alt-svc": 'h3=":443"; ma=86400',
+}
+
+
+def _interactions(path) -> list[dict]:
+    return yaml.safe_load(path.read_text())["interactions"]
+
+
+def test_secrets_never_reach_the_cassette(tmp_path, monkeypatch, wire):
+    monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", ANTHROPIC_KEY)
+    monkeypatch.setenv("GOOGLE_API_KEY", GOOGLE_KEY)
+    seen: list[httpx2.Request] = []
+
+    def service(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        headers = {**VOLATILE_RESPONSE_HEADERS, "set-cookie": SET_COOKIE, "openai-organization": ORG, "anthropic-organization-id": ANTHROPIC_ORG}
+        if request.url.host == "api.anthropic.com":
+            return wire.json_response(wire.anthropic_answer('{"stance":"supports","quote":"q"}'), headers=headers)
+        if request.url.host == "api.openai.com":
+            return wire.json_response(wire.openai_chat_answer('{"stance":"supports","quote":"q"}'), headers=headers)
+        # A service that echoes the key it was given in its error text.
+        return wire.json_response({"error": {"message": f"API key {request.url.params['key']} is not enabled"}}, status=400)
+
+    path = tmp_path / "secret.yaml"
+    with cassette("record", path):
+        # The real SDKs, taking their keys from the environment.
+        oai = wire.openai_client(service, api_key=None, organization=ORG, project=PROJECT, default_headers={"Cookie": COOKIE})
+        oai.chat.completions.create(**wire.openai_screen_request("C1: AI lowers the bargaining power of workers."))
+        ant = wire.anthropic_client(service, api_key=None, default_headers={"Cookie": COOKIE})
+        ant.messages.create(model="claude-sonnet-4-6", max_tokens=400, messages=[{"role": "user", "content": "C2"}])
+        with httpx2.Client(transport=httpx2.MockTransport(service)) as raw:
+            raw.get(f"https://generativelanguage.googleapis.com/v1/models?key={GOOGLE_KEY}&pageSize=5")
+
+    # The secrets really were sent, so their absence below means they were scrubbed.
+    sent = " ".join(f"{r.url} {dict(r.headers)}" for r in seen)
+    for secret in (OPENAI_KEY, ANTHROPIC_KEY, GOOGLE_KEY, ORG, PROJECT, COOKIE):
+        assert secret in sent
+    text = path.read_text()
+    for secret in SECRETS:
+        assert secret not in text
+    interactions = _interactions(path)
+    assert [i["request"]["uri"].split("?")[0] for i in interactions] == [
+        "https://api.openai.com/v1/chat/completions",
+        "https://api.anthropic.com/v1/messages",
+        "https://generativelanguage.googleapis.com/v1/models",
+    ]
+    assert interactions[2]["request"]["uri"].endswith("?pageSize=5")
+    assert "<GOOGLE_API_KEY>" in json.dumps(interactions[2]["response"]["parsed_body"])
+    for interaction in interactions:
+        names = set(interaction["request"]["headers"]) | set(interaction["response"]["headers"])
+        assert not names & SECRET_HEADERS
+        assert not names & set(VOLATILE_RESPONSE_HEADERS)
+        assert not [n for n in names if any(fnmatch(n, pattern) for pattern in VOLATILE_HEADER_PATTERNS)]
+
+
+@pytest.mark.parametrize("failure", [429, 503])
+def test_transient_failures_are_not_recorded_but_the_answer_is(tmp_path, wire, failure):
+    answer = wire.openai_chat_answer('{"stance":"unrelated","quote":"-"}')
+    # retry-after-ms keeps the SDK's real retry loop from waiting noticeably.
+    service = wire.Scripted(
+        [
+            wire.json_response({"error": {"message": "Rate limit reached", "type": "requests"}}, 429, {"retry-after-ms": "1"}),
+            wire.json_response({"error": {"message": "overloaded", "type": "server_error"}}, failure, {"retry-after-ms": "1"}),
+            wire.json_response(answer),
+        ]
+    )
+    path = tmp_path / "retry.yaml"
+    with cassette("record", path):
+        recorded = wire.openai_client(service, max_retries=2).chat.completions.create(**wire.openai_screen_request("C3"))
+
+    assert len(service.requests) == 3
+    interactions = _interactions(path)
+    assert [i["response"]["status"]["code"] for i in interactions] == [200]
+    assert interactions[0]["response"]["parsed_body"] == answer
+
+    with cassette("replay", path) as handle:
+        replayed = wire.openai_client(wire.unreachable).chat.completions.create(**wire.openai_screen_request("C3"))
+    assert replayed.model_dump() == recorded.model_dump()
+    assert handle.all_played
+
+
+def test_a_deterministic_client_error_is_recorded(tmp_path, wire):
+    """Only transient failures are dropped: a 400 is the service's real answer."""
+    service = wire.Scripted([wire.json_response({"error": {"message": "Invalid schema", "type": "invalid_request_error"}}, 400)])
+    path = tmp_path / "bad.yaml"
+    with cassette("record", path):
+        with pytest.raises(Exception, match="Invalid schema"):
+            wire.openai_client(service).chat.completions.create(**wire.openai_screen_request("C4"))
+    assert [i["response"]["status"]["code"] for i in _interactions(path)] == [400]
+
+
+def test_gzip_response_is_stored_decoded_and_replays(tmp_path, wire):
+    answer = wire.anthropic_answer('{"stance":"qualifies","quote":"only for routine tasks"}')
+    compressed = gzip.compress(json.dumps(answer).encode())
+    service = wire.Scripted(
+        [httpx2.Response(200, content=compressed, headers={"content-type": "application/json", "content-encoding": "gzip"})]
+    )
+    request = {"model": "claude-sonnet-4-6", "max_tokens": 400, "messages": [{"role": "user", "content": "C5"}]}
+    path = tmp_path / "gzip.yaml"
+    with cassette("record", path):
+        recorded = wire.anthropic_client(service).messages.create(**request)
+
+    (interaction,) = _interactions(path)
+    assert "content-encoding" not in interaction["response"]["headers"]
+    assert interaction["response"]["parsed_body"] == answer
+    assert "only for routine tasks" in path.read_text()
+
+    with cassette("replay", path):
+        replayed = wire.anthropic_client(wire.unreachable).messages.create(**request)
+    assert replayed.content[0].text == recorded.content[0].text == answer["content"][0]["text"]
+
+
+def test_a_miss_message_never_shows_a_credential_from_the_query(wire):
+    url = f"https://generativelanguage.googleapis.com/v1/models?pageSize=5&key={GOOGLE_KEY}"
+    with cassette("replay", wire.HAND_CASSETTES / "screen_two_claims.yaml"):
+        with httpx2.Client(transport=httpx2.MockTransport(wire.unreachable)) as raw, pytest.raises(Exception) as raised:
+            raw.get(url)
+    miss = cassette_miss_from(raised.value, method="GET", url=url)
+    assert miss is not None and "GET generativelanguage.googleapis.com/v1/models?pageSize=5" in str(miss)
+    assert GOOGLE_KEY not in str(miss)
