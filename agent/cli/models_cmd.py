@@ -1,0 +1,73 @@
+"""`retest models`: which model each role uses, where that came from, its price, which keys are set."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from agent.cli.app import app, out
+from agent.config import ROLES, ResolvedModel, Role, resolve_roles
+from agent.llm.keys import KEY_VARIABLES, key_is_set
+from agent.llm.model_string import PROVIDERS, Provider, parse_model_string
+from agent.llm.prices import load_prices, price_for
+
+_MODEL_HELP = "Model for the {role} role, e.g. openai:gpt-5.4-mini (overrides RETEST_{ROLE} and the preset)."
+
+
+@app.command("models")
+def models(
+    preset: Annotated[str | None, typer.Option("--preset", help="Named preset, e.g. fast or thorough.")] = None,
+    planner: Annotated[str | None, typer.Option("--planner", help=_MODEL_HELP.format(role="planner", ROLE="PLANNER"))] = None,
+    screener: Annotated[str | None, typer.Option("--screener", help=_MODEL_HELP.format(role="screener", ROLE="SCREENER"))] = None,
+    judge: Annotated[str | None, typer.Option("--judge", help=_MODEL_HELP.format(role="judge", ROLE="JUDGE"))] = None,
+    writer: Annotated[str | None, typer.Option("--writer", help=_MODEL_HELP.format(role="writer", ROLE="WRITER"))] = None,
+) -> None:
+    """Show the model for each role (flag > RETEST_<ROLE> > preset > default), its price and the API keys present.
+
+    Example: retest models --preset fast --judge anthropic:claude-sonnet-4-6
+    """
+    roles = resolve_roles({"planner": planner, "screener": screener, "judge": judge, "writer": writer}, preset)
+    out.print(_roles_table(roles))
+    out.print(_prices_table(roles))
+    for line in _key_lines(roles):
+        out.print(line, highlight=False)
+
+
+def _roles_table(roles: dict[Role, ResolvedModel]) -> Table:
+    table = Table(title="Models by role")
+    for column in ("role", "model", "from"):
+        table.add_column(column, overflow="fold")
+    for role in ROLES:
+        table.add_row(role, roles[role].model_string, roles[role].source)
+    return table
+
+
+def _prices_table(roles: dict[Role, ResolvedModel]) -> Table:
+    table = Table(title=f"Estimated US$ per million tokens (price table as of {load_prices().as_of})")
+    for column in ("model", "in", "out", "cached in"):
+        table.add_column(column, overflow="fold")
+    for model_string in dict.fromkeys(roles[role].model_string for role in ROLES):
+        price = price_for(parse_model_string(model_string).model)
+        money = [f"{p:.3f}" for p in (price.input, price.output, price.cached_input)] if price else ["unknown"] * 3
+        table.add_row(model_string, *money)
+    return table
+
+
+def _key_lines(roles: dict[Role, ResolvedModel]) -> list[str]:
+    """One line per provider key: set or not (never its value), and which roles need it."""
+    users: dict[Provider, list[str]] = {provider: [] for provider in PROVIDERS}
+    for role in ROLES:
+        users[parse_model_string(roles[role].model_string).provider].append(role)
+    lines = []
+    for provider in PROVIDERS:
+        state = "set" if key_is_set(provider) else "not set"
+        if not users[provider]:
+            need = "not needed"
+        elif provider == "openai-compatible":
+            need = f"used by {', '.join(users[provider])}; optional, local servers take any key"
+        else:
+            need = f"needed by {', '.join(users[provider])}"
+        lines.append(f"{KEY_VARIABLES[provider]}: {state} ({need})")
+    return lines

@@ -1,0 +1,170 @@
+"""Settings: one object, from CLI flags, the environment, a named preset and defaults.
+
+Precedence, highest first: a CLI flag, a `RETEST_*` environment variable, the
+named preset file (`agent/presets/<name>.toml`), the defaults below.
+
+Defaults for the roles: `openai:gpt-5.4-mini` plans queries and screens papers
+(many cheap calls), `anthropic:claude-sonnet-4-6` judges claims and writes
+proposals (few calls that need care). Not gpt-5-mini / claude-sonnet-4-5: the
+installed SDKs list both as deprecated, with shutdown dates of 2026-12-11 and
+2026-11-30.
+
+API keys are deliberately not settings (see agent/llm/keys.py): settings are
+saved with each run, keys never are.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agent.errors import ConfigError
+from agent.llm.model_string import parse_model_string
+from agent.sources.query import ARXIV_API_URL
+
+Role = Literal["planner", "screener", "judge", "writer"]
+ROLES: tuple[Role, ...] = ("planner", "screener", "judge", "writer")
+ENV_PREFIX = "RETEST_"
+PRESETS_DIR = Path(__file__).parent / "presets"
+
+
+class Settings(BaseSettings):
+    """Everything a run can be configured with (each field also as `RETEST_<FIELD>`)."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    planner: str = Field(default="openai:gpt-5.4-mini", description="Model that turns claims into arXiv queries.")
+    screener: str = Field(default="openai:gpt-5.4-mini", description="Model that screens each candidate paper.")
+    judge: str = Field(default="anthropic:claude-sonnet-4-6", description="Model that gives each claim its verdict.")
+    writer: str = Field(default="anthropic:claude-sonnet-4-6", description="Model that drafts proposals and questions.")
+    home: Path = Field(default=Path(".retest"), description="State directory: database, checkpoints, caches.")
+    max_concurrent_calls: int = Field(default=4, ge=1, description="Process-wide bound on model calls in flight.")
+    max_retries: int = Field(default=2, ge=0, description="SDK retries on 429, 5xx and timeouts (live calls only).")
+    model_timeout_s: float = Field(default=300.0, gt=0, description="Seconds before one model request times out.")
+    arxiv_spacing_s: float = Field(default=3.0, ge=0, description="Seconds between arXiv requests (arXiv asks for 3).")
+    arxiv_api_url: str = Field(default=ARXIV_API_URL, description="arXiv API query endpoint; a local stand-in for benchmarks.")
+    cache_ttl_hours: float = Field(default=24.0, ge=0, description="How long cached arXiv results are reused.")
+    contradiction_window_months: int = Field(default=6, ge=1, description="How far back the contradiction search looks.")
+
+    def model_for(self, role: Role) -> str:
+        """The model string configured for `role`."""
+        return str(getattr(self, role))
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A role's model string and where it came from ('flag', 'env', 'preset NAME' or 'default')."""
+
+    model_string: str
+    source: str
+
+
+def available_presets() -> list[str]:
+    """Names of the preset files, sorted."""
+    return sorted(path.stem for path in PRESETS_DIR.glob("*.toml"))
+
+
+def read_preset(name: str) -> dict[str, Any]:
+    """The settings a named preset sets; ConfigError for an unknown preset or an unknown key in it."""
+    path = PRESETS_DIR / f"{name}.toml"
+    # Membership, not just existence: a name like "../x" must not reach another file.
+    if name not in available_presets():
+        raise ConfigError(
+            f"unknown preset {name!r}.", hint=f"Available presets: {', '.join(available_presets()) or '(none)'}."
+        )
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"preset file {path} is not valid TOML: {exc}") from exc
+    unknown = sorted(set(values) - set(Settings.model_fields))
+    if unknown:
+        raise ConfigError(f"preset file {path} sets unknown settings: {', '.join(unknown)}.")
+    return values
+
+
+def load_settings(*, preset: str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Settings with precedence overrides (CLI flags) > environment > preset > defaults.
+
+    `overrides` entries that are None count as not given. Raises ConfigError for
+    an unknown preset, a bad value or a bad model string, naming where it came from.
+    """
+    return _load(preset, overrides or {}).settings
+
+
+def resolve_roles(cli_overrides: dict[str, str | None], preset: str | None) -> dict[Role, ResolvedModel]:
+    """Each role's model string and its source, by the settings precedence."""
+    return _load(preset, dict(cli_overrides)).roles()
+
+
+def resolve_models(cli_overrides: dict[str, str | None], preset: str | None) -> dict[Role, str]:
+    """Each role's model string: CLI flag > RETEST_<ROLE> > preset > default."""
+    return {role: resolved.model_string for role, resolved in resolve_roles(cli_overrides, preset).items()}
+
+
+@dataclass(frozen=True)
+class _Layers:
+    """Which layer set which field, for messages and `retest models`."""
+
+    preset: str | None
+    env_fields: frozenset[str]
+    preset_fields: frozenset[str]
+    flag_fields: frozenset[str]
+
+    def source(self, field: str) -> str:
+        if field in self.flag_fields:
+            return f"flag --{field.replace('_', '-')}"
+        if field in self.env_fields:
+            return f"env {ENV_PREFIX}{field.upper()}"
+        if field in self.preset_fields:
+            return f"preset {self.preset}"
+        return "default"
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    settings: Settings
+    layers: _Layers
+
+    def roles(self) -> dict[Role, ResolvedModel]:
+        return {role: ResolvedModel(self.settings.model_for(role), self.layers.source(role)) for role in ROLES}
+
+
+def _load(preset: str | None, overrides: dict[str, Any]) -> _Loaded:
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        from_env = Settings()
+    except ValidationError as exc:
+        raise _config_error(exc, lambda field: f"env {ENV_PREFIX}{field.upper()}") from exc
+    preset_values = read_preset(preset) if preset else {}
+    # Fields the environment set are in model_fields_set; the preset fills only the others.
+    env_values = {key: getattr(from_env, key) for key in from_env.model_fields_set}
+    layers = _Layers(preset, frozenset(env_values), frozenset(preset_values), frozenset(given))
+    try:
+        settings = Settings(**{**preset_values, **env_values, **given})
+    except ValidationError as exc:
+        raise _config_error(exc, layers.source) from exc
+    loaded = _Loaded(settings, layers)
+    for role, resolved in loaded.roles().items():
+        _check_model_string(role, resolved)
+    return loaded
+
+
+def _check_model_string(role: Role, resolved: ResolvedModel) -> None:
+    try:
+        parse_model_string(resolved.model_string)
+    except ConfigError as exc:
+        raise ConfigError(f"{role} ({resolved.source}): {exc.message}", hint=exc.hint) from exc
+
+
+def _config_error(exc: ValidationError, source: Callable[[str], str]) -> ConfigError:
+    problems = "; ".join(
+        f"{err['loc'][0] if err['loc'] else 'settings'} ({source(str(err['loc'][0]) if err['loc'] else '')}): {err['msg']}"
+        for err in exc.errors(include_url=False)
+    )
+    return ConfigError(f"bad setting: {problems}", hint="See `retest models --help` and agent/config.py for valid values.")

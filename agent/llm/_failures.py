@@ -1,0 +1,74 @@
+"""Turn what the SDKs raise into Retest errors, in one place for all clients.
+
+Retries are not done here: each SDK retries 429, 408, 409, 5xx and connection
+errors itself with exponential backoff, honouring `retry-after-ms` and
+`Retry-After`, up to the client's `max_retries`. What reaches this module has
+already been retried.
+"""
+
+from __future__ import annotations
+
+import anthropic
+import openai
+
+from agent.errors import ProviderError, RetestError
+from agent.llm.keys import KEY_VARIABLES, redact
+from agent.llm.model_string import Provider
+from agent.recording import cassette_miss_from
+
+_STATUS_ERRORS = (openai.APIStatusError, anthropic.APIStatusError)
+_TIMEOUTS = (openai.APITimeoutError, anthropic.APITimeoutError)
+_CONNECTION_ERRORS = (openai.APIConnectionError, anthropic.APIConnectionError)
+
+
+def provider_failure(
+    exc: Exception, *, provider: Provider, model: str, task: str, url: str, secrets: tuple[str, ...]
+) -> RetestError | None:
+    """The Retest error for an SDK exception, or None when `exc` is not a provider failure."""
+    # A replay that missed its cassette reaches us as a connection error; say what it really is.
+    miss = cassette_miss_from(exc, method="POST", url=url)
+    if miss is not None:
+        return miss
+    where = f"{provider} model {model} (task {task!r})"
+    if isinstance(exc, _STATUS_ERRORS):
+        return _status_failure(exc.status_code, _provider_message(exc, secrets), provider=provider, where=where)
+    if isinstance(exc, _TIMEOUTS):
+        return ProviderError(f"{where}: the request to {url} timed out after retries.", hint=_LATER)
+    if isinstance(exc, _CONNECTION_ERRORS):
+        return ProviderError(f"{where}: could not connect to {url} after retries.", hint=_NETWORK)
+    return None
+
+
+_LATER = "The provider is slow or down; try again later, or lower RETEST_MAX_CONCURRENT_CALLS."
+_NETWORK = "Check the network connection and, for a local server, that it is running."
+
+
+def _status_failure(status: int, detail: str, *, provider: Provider, where: str) -> ProviderError:
+    variable = KEY_VARIABLES[provider]
+    if status == 401:
+        # The provider's text would quote the (masked) key: say which variable instead.
+        return ProviderError(f"{where}: HTTP 401, the key in {variable} was rejected.", hint=f"Check {variable}.")
+    if status == 403:
+        return ProviderError(f"{where}: HTTP 403, the key in {variable} may not use this model. {detail}".rstrip())
+    if status == 404:
+        return ProviderError(
+            f"{where}: HTTP 404, the provider does not know this model. {detail}".rstrip(),
+            hint="Check the model string (retest models shows what each role uses).",
+        )
+    if status == 429:
+        return ProviderError(f"{where}: HTTP 429, rate limited after retries. {detail}".rstrip(), hint=_LATER)
+    if status >= 500:
+        return ProviderError(f"{where}: HTTP {status}, the provider failed after retries. {detail}".rstrip(), hint=_LATER)
+    return ProviderError(f"{where}: HTTP {status}. {detail}".rstrip())
+
+
+def _provider_message(exc: openai.APIStatusError | anthropic.APIStatusError, secrets: tuple[str, ...]) -> str:
+    """The provider's own error message, if the body has one, with anything key-like removed."""
+    body = exc.body
+    message: object = None
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+    if not isinstance(message, str) or not message.strip():
+        return ""
+    return f"The provider said: {redact(message.strip(), secrets)[:500]}"

@@ -1,0 +1,139 @@
+"""Anthropic models through the official SDK, with JSON-schema structured output.
+
+Structured output is `output_config={"format": {"type": "json_schema", "schema":
+...}}` on `client.messages.create`, a parameter the installed SDK (anthropic 2.x)
+supports on the GA Messages API, without a beta header. It is preferred to a
+tool used as the output schema because the answer comes back as constrained
+text in the ordinary way: no forced `tool_choice` (which extended thinking
+does not allow), no tool_use/tool_result bookkeeping in the validation retry,
+and refusal and truncation are reported by `stop_reason` as for any message.
+The schema is the SDK's `transform_schema` of the pydantic model; the answer is
+still validated by pydantic.
+
+Retries on 429, 5xx (529 overloaded included) and timeouts are the SDK's own
+(`max_retries`, honouring `retry-after-ms`/`Retry-After`); nothing here retries
+HTTP again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anthropic
+import httpx2
+from anthropic.types import Message as AnthropicMessage
+
+from agent.errors import ModelOutputError
+from agent.llm._failures import provider_failure
+from agent.llm.base import Completion, T, Usage
+from agent.llm.model_string import Provider
+from agent.llm.pool import model_call_slot
+from agent.llm.prices import estimate_cost
+from agent.llm.schema import anthropic_schema
+from agent.llm.structured import Message, Turn, complete_structured
+
+ANTHROPIC_BASE_URL = "https://api.anthropic.com"
+DEFAULT_TIMEOUT_S = 300.0
+
+
+class AnthropicClient:
+    """A ModelClient for one Anthropic model (`anthropic:<model>`)."""
+
+    provider: Provider = "anthropic"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str,
+        base_url: str = ANTHROPIC_BASE_URL,
+        max_retries: int = 2,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        http_client: httpx2.Client | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        """`api_key` is used for requests only; it is never shown in a repr, log or error."""
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self.model_string = f"anthropic:{model}"
+        self._secrets = (api_key,)
+        self._clock = clock
+        # An explicit key and base URL keep ANTHROPIC_* profiles and ANTHROPIC_BASE_URL out of play.
+        self._sdk = anthropic.Anthropic(
+            api_key=api_key, base_url=self.base_url, max_retries=max_retries, timeout=timeout_s, http_client=http_client
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.model_string!r})"
+
+    def complete(self, *, task: str, instructions: str, data: str, schema: type[T], max_tokens: int = 4096) -> Completion[T]:
+        """Run one task; see `agent.llm.base.ModelClient.complete`."""
+        output_config = {"format": {"type": "json_schema", "schema": anthropic_schema(schema)}}
+
+        def send(messages: list[Message]) -> Turn:
+            return self._send(task, instructions, messages, output_config, max_tokens)
+
+        return complete_structured(task=task, model_string=self.model_string, schema=schema, data=data, send=send)
+
+    def _send(
+        self, task: str, instructions: str, messages: list[Message], output_config: dict[str, Any], max_tokens: int
+    ) -> Turn:
+        # The API rejects an empty system prompt; leave it out instead.
+        system: dict[str, Any] = {"system": instructions} if instructions else {}
+        started = self._clock()
+        try:
+            with model_call_slot():
+                response = self._sdk.messages.create(
+                    model=self.model,
+                    max_tokens=max_tokens,
+                    messages=messages,  # type: ignore[arg-type]
+                    output_config=output_config,  # type: ignore[arg-type]
+                    **system,
+                )
+        except Exception as exc:
+            failure = provider_failure(
+                exc, provider=self.provider, model=self.model, task=task,
+                url=f"{self.base_url}/v1/messages", secrets=self._secrets,
+            )  # fmt: skip
+            if failure is None:
+                raise
+            raise failure from exc
+        usage = self._usage(response, self._clock() - started)
+        return Turn(text=self._answer_text(response, task, max_tokens), usage=usage)
+
+    def _answer_text(self, response: AnthropicMessage, task: str, max_tokens: int) -> str:
+        where = f"task {task!r} on {self.model_string}"
+        if response.stop_reason == "refusal":
+            details = response.stop_details
+            why = f": {details.explanation}" if details is not None and details.explanation else "."
+            raise ModelOutputError(
+                f"{where}: the model refused to answer (stop_reason 'refusal'){why}",
+                hint="Rephrase the task's prompt or use another model for this role.",
+            )
+        if response.stop_reason == "max_tokens":
+            raise ModelOutputError(
+                f"{where}: the answer was truncated at max_tokens={max_tokens} (stop_reason 'max_tokens').",
+                hint="Raise max_tokens for this task or shorten its input.",
+            )
+        if response.stop_reason == "model_context_window_exceeded":
+            raise ModelOutputError(
+                f"{where}: the answer was truncated because the model's context window is full.",
+                hint="Shorten the task's input or use a model with a larger context window.",
+            )
+        return "".join(block.text for block in response.content if block.type == "text")
+
+    def _usage(self, response: AnthropicMessage, latency_s: float) -> Usage:
+        tokens = response.usage
+        cache_read = tokens.cache_read_input_tokens or 0
+        # Anthropic's input_tokens excludes cache reads and writes; Usage counts all input.
+        all_input = tokens.input_tokens + cache_read + (tokens.cache_creation_input_tokens or 0)
+        usage = Usage(
+            input_tokens=all_input,
+            output_tokens=tokens.output_tokens,
+            cached_tokens=cache_read,
+            latency_s=latency_s,
+            model=response.model,
+        )
+        return usage.model_copy(update={"cost_usd": estimate_cost(response.model, usage)})

@@ -1,0 +1,62 @@
+"""Build the client for a model string."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import httpx2
+
+from agent.llm.anthropic_client import AnthropicClient
+from agent.llm.base import ModelClient
+from agent.llm.compat_client import CompatClient
+from agent.llm.keys import api_key_for
+from agent.llm.model_string import parse_model_string
+from agent.llm.openai_client import OpenAIClient
+from agent.llm.pool import set_pool_size
+from agent.recording import active_mode
+
+if TYPE_CHECKING:
+    from agent.config import Settings
+
+
+def make_client(
+    model_string: str,
+    *,
+    settings: Settings,
+    replay: bool | None = None,
+    http_client: httpx2.Client | None = None,
+    max_retries: int | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> ModelClient:
+    """A ModelClient for `model_string`, configured from `settings`.
+
+    `replay=True` is for runs served from a cassette: the client gets a dummy
+    key (so replay needs no secret) and no SDK retries (so a cassette miss
+    surfaces at once instead of being retried as a network error). Left as
+    None, it follows the innermost open `agent.recording.cassette()` block, so
+    build clients inside that block or pass it explicitly. Live (and when
+    recording), the key is read from the provider's variable now, and a
+    missing one raises ConfigError naming it. `max_retries`, when given,
+    overrides both (tests that replay a recorded 429 need one retry). Also
+    sizes the process-wide pool of model calls.
+    """
+    spec = parse_model_string(model_string)
+    if replay is None:
+        replay = active_mode() == "replay"
+    api_key = api_key_for(spec.provider, replay=replay)
+    set_pool_size(settings.max_concurrent_calls)
+    options = {
+        "api_key": api_key,
+        "max_retries": max_retries if max_retries is not None else (0 if replay else settings.max_retries),
+        "timeout_s": settings.model_timeout_s,
+        "http_client": http_client,
+        "clock": clock,
+    }
+    if spec.provider == "openai":
+        return OpenAIClient(spec.model, **options)  # type: ignore[arg-type]
+    if spec.provider == "anthropic":
+        return AnthropicClient(spec.model, **options)  # type: ignore[arg-type]
+    assert spec.base_url is not None  # parse_model_string guarantees it for openai-compatible
+    return CompatClient(spec.model, base_url=spec.base_url, **options)  # type: ignore[arg-type]

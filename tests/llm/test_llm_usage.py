@@ -1,0 +1,45 @@
+"""Usage as each provider reports it: cached tokens, served model, cost."""
+
+from __future__ import annotations
+
+import pytest
+from anthropic.types import Message
+from openai.types.chat import ChatCompletion
+
+from agent.llm.anthropic_client import AnthropicClient
+from agent.llm.openai_client import OpenAIClient
+from tests.llm.scenarios import anthropic_message, openai_completion
+
+
+def test_openai_cached_tokens_come_from_prompt_tokens_details() -> None:
+    body = openai_completion("{}", model="gpt-5-mini-2025-08-07", prompt_tokens=2_048, completion_tokens=100)
+    body["usage"]["prompt_tokens_details"]["cached_tokens"] = 1_024
+    client = OpenAIClient("gpt-5-mini", api_key="unused")
+
+    usage = client._usage(ChatCompletion.model_validate(body), latency_s=0.8)
+
+    assert (usage.input_tokens, usage.cached_tokens, usage.output_tokens) == (2_048, 1_024, 100)
+    assert usage.model == "gpt-5-mini-2025-08-07"
+    assert usage.latency_s == 0.8
+    assert usage.cost_usd == pytest.approx((1_024 * 0.25 + 1_024 * 0.025 + 100 * 2.0) / 1e6)
+
+
+def test_anthropic_input_counts_cache_reads_and_writes() -> None:
+    body = anthropic_message("{}", model="claude-sonnet-4-5-20250929", input_tokens=200, output_tokens=50)
+    body["usage"]["cache_read_input_tokens"] = 3_000
+    body["usage"]["cache_creation_input_tokens"] = 100
+    client = AnthropicClient("claude-sonnet-4-5", api_key="unused")
+
+    usage = client._usage(Message.model_validate(body), latency_s=1.0)
+
+    assert (usage.input_tokens, usage.cached_tokens, usage.output_tokens) == (3_300, 3_000, 50)
+    assert usage.cost_usd == pytest.approx((300 * 3.0 + 3_000 * 0.30 + 50 * 15.0) / 1e6)
+
+
+def test_missing_usage_block_counts_zero_tokens() -> None:
+    # Some OpenAI-compatible servers leave `usage` out.
+    body = openai_completion("{}", model="llama3.1")
+    del body["usage"]
+    usage = OpenAIClient("llama3.1", api_key="unused")._usage(ChatCompletion.model_validate(body), latency_s=0.1)
+
+    assert (usage.input_tokens, usage.output_tokens, usage.cached_tokens, usage.cost_usd) == (0, 0, None, None)
