@@ -8,12 +8,9 @@ from typing import TYPE_CHECKING
 
 import httpx2
 
-from agent.llm.anthropic_client import AnthropicClient
 from agent.llm.base import ModelClient
-from agent.llm.compat_client import CompatClient
 from agent.llm.keys import api_key_for
 from agent.llm.model_string import parse_model_string
-from agent.llm.openai_client import OpenAIClient
 from agent.llm.pool import set_pool_size
 from agent.recording import active_mode
 
@@ -54,9 +51,16 @@ def make_client(
         "http_client": http_client,
         "clock": clock,
     }
+    # The SDKs take seconds to import: only a command that calls a model pays for them.
     if spec.provider == "openai":
+        from agent.llm.openai_client import OpenAIClient
+
         return OpenAIClient(spec.model, **options)  # type: ignore[arg-type]
     if spec.provider == "anthropic":
+        from agent.llm.anthropic_client import AnthropicClient
+
         return AnthropicClient(spec.model, **options)  # type: ignore[arg-type]
+    from agent.llm.compat_client import CompatClient
+
     assert spec.base_url is not None  # parse_model_string guarantees it for openai-compatible
     return CompatClient(spec.model, base_url=spec.base_url, **options)  # type: ignore[arg-type]
