@@ -1,0 +1,186 @@
+"""`retest review`, `retest apply`, `retest export`: decide on a run's proposals and write them into the line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from agent.cli.app import app, err, out
+from agent.errors import ExitCode, InputError
+from agent.line.read import write_text_atomic
+from agent.proposals import DecisionKind
+from agent.review.apply import ApplyStatus, apply_review
+from agent.review.decisions import make_decision
+from agent.review.export import to_bibtex, to_json
+from agent.review.review_run import ReviewRun, load_review, require_open, submit
+from agent.review.session import Session, SessionResult, TerminalKeys, summary
+from agent.store import Store
+
+AcceptIds = Annotated[str | None, typer.Option("--accept", help="Accept these proposals (comma-separated), e.g. P1,P3.", show_default=False)]
+RejectIds = Annotated[str | None, typer.Option("--reject", help="Reject these proposals (comma-separated), e.g. P2.", show_default=False)]
+
+
+def _ids(value: str | None, option: str, review: ReviewRun) -> list[str]:
+    ids = [part.strip().upper() for part in (value or "").split(",") if part.strip()]
+    for pid in ids:
+        review.proposal(pid)  # InputError naming the run's real IDs
+    if len(set(ids)) != len(ids):
+        raise InputError(f"{option} names a proposal twice: {value}")
+    return ids
+
+
+def _pending_table(review: ReviewRun) -> Table:
+    table = Table(title=f"Run {review.run.id}: {len(review.pending)} pending of {len(review.proposals)}")
+    for column in ("id", "kind", "target", "grounded", "proposed text"):
+        table.add_column(column)
+    for p in review.proposals:
+        if p.id in review.pending:
+            table.add_row(p.id, str(p.kind), p.target, "yes" if p.grounded else "NO", p.after)
+    return table
+
+
+def _list(review: ReviewRun, as_json: bool) -> None:
+    if as_json:
+        decided = [d.model_dump(mode="json") for d in review.decisions.values()]
+        pending = [p.model_dump(mode="json") for p in review.proposals if p.id in review.pending]
+        payload = {"run_id": review.run.id, "status": str(review.run.status), "pending": pending, "decided": decided}
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        out.print(_pending_table(review))
+
+
+def _batch(review: ReviewRun, store: Store, accept: str | None, reject: str | None, reason: str | None, grounded: bool) -> None:
+    require_open(review)
+    accepted, rejected = _ids(accept, "--accept", review), _ids(reject, "--reject", review)
+    both = sorted(set(accepted) & set(rejected))
+    if both:
+        raise InputError(f"{', '.join(both)} cannot be both accepted and rejected")
+    if reason and not rejected:
+        raise InputError("--reason is recorded with rejections; give --reject too", hint='Example: retest review RUN --reject P2 --reason "off topic"')
+    if grounded:
+        accepted += [pid for pid in review.pending_grounded if pid not in accepted + rejected]
+    decisions = [make_decision(pid, DecisionKind.ACCEPT) for pid in accepted]
+    decisions += [make_decision(pid, DecisionKind.REJECT, reason=reason or "") for pid in rejected]
+    if not decisions:
+        out.print(f"Run {review.run.id}: no pending proposal is grounded; nothing decided.")
+        return
+    after = submit(store, review, decisions)
+    parts = [f"accepted {', '.join(accepted)}" if accepted else "", f"rejected {', '.join(rejected)}" if rejected else ""]
+    result = SessionResult(after, [d.proposal_id for d in decisions])
+    out.print(f"Saved: {'; '.join(p for p in parts if p)}. {summary(result)}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def review(
+    run_id: Annotated[str | None, typer.Argument(help="The run (a unique prefix is enough). Default: the latest run waiting for review.", show_default=False)] = None,
+    accept: AcceptIds = None,
+    reject: RejectIds = None,
+    reason: Annotated[str | None, typer.Option(help="Why: recorded with every --reject.", show_default=False)] = None,
+    accept_grounded: Annotated[bool, typer.Option("--accept-grounded", help="Accept every pending proposal whose evidence passed the ground check.")] = False,
+    list_pending: Annotated[bool, typer.Option("--list", help="Show what is pending and exit.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --list: print JSON for scripts.")] = False,
+) -> None:
+    """Decide on a run's proposals: interactively one at a time, or in one go for scripts.
+
+    Interactive keys: a accept, r reject (with an optional reason), e edit the
+    new text in $EDITOR, s skip, b back, q quit. Every decision is saved as it
+    is made; `retest review` again continues where you stopped.
+
+    Example (interactive, the latest run waiting for review):
+
+        retest review
+
+    Example (scripted):
+
+        retest review 20261129-212400-3f9a --accept P1,P3 --reject P2 --reason "off topic"
+    """
+    if as_json and not list_pending:
+        raise InputError("--json goes with --list", hint="Example: retest review RUN --list --json")
+    store = Store.open()
+    current = load_review(store, run_id)
+    if list_pending:
+        _list(current, as_json)
+        return
+    if accept or reject or accept_grounded:
+        _batch(current, store, accept, reject, reason, accept_grounded)
+        return
+    if reason:
+        raise InputError("--reason is recorded with rejections; give --reject too")
+    session = Session(current, store, out, TerminalKeys(out))
+    try:
+        result = session.run()
+    except KeyboardInterrupt:
+        err.print(summary(SessionResult(session.review, session.decided, quit=True)), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    out.print(summary(result), markup=False, highlight=False, soft_wrap=True)
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--date {value!r} is not a date", hint="Use YYYY-MM-DD, e.g. --date 2026-11-30.") from None
+
+
+@app.command("apply")
+def apply_cmd(
+    run_id: Annotated[str, typer.Argument(help="The reviewed run (a unique prefix is enough).")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the canonical Markdown line here instead.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Apply even if the line file changed since the run, or replace an unrelated target (a backup is kept).")] = False,
+    date: Annotated[str | None, typer.Option(help="Date of the changelog entry (YYYY-MM-DD). Default: today.", show_default=False)] = None,
+) -> None:
+    """Write a reviewed run's accepted and edited proposals into the line's canonical Markdown file.
+
+    A Markdown line is rewritten in place (atomically, after a backup); a
+    plain-text line gets FILE.md beside it and is never overwritten. Refuses
+    when the line file changed after the run started, unless --force. Applying
+    the same run twice changes nothing.
+
+    Example:
+
+        retest apply 20261129-212400-3f9a
+    """
+    store = Store.open()
+    current = load_review(store, run_id)
+    result = apply_review(current, backup_dir=store.path.parent / "backups", out=out_file, force=force, today=_date(date))
+    rid = current.run.id
+    if result.status is ApplyStatus.ALREADY_APPLIED:
+        out.print(f"Run {rid} is already applied to {result.target} (its changelog names the run); nothing changed.", markup=False, highlight=False, soft_wrap=True)
+    elif result.status is ApplyStatus.NOTHING_ACCEPTED:
+        out.print(f"Run {rid}: no proposal was accepted; nothing to apply, no file written.", markup=False, highlight=False, soft_wrap=True)
+    else:
+        backup = f" (previous version kept at {result.backup})" if result.backup else ""
+        out.print(f"Applied {', '.join(result.applied)} from run {rid} to {result.target}{backup}.", markup=False, highlight=False, soft_wrap=True)
+        if Path(current.run.line_path) != result.target:
+            out.print(f"Next time, run Retest on the canonical file: retest run {result.target}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("export")
+def export_cmd(
+    run_id: Annotated[str, typer.Argument(help="The run (a unique prefix is enough).")],
+    bibtex: Annotated[bool, typer.Option("--bibtex", help="BibTeX of every paper cited by an accepted proposal.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON: the run, every proposal with its decision, the cited papers.")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.", show_default=False)] = None,
+) -> None:
+    """Export a run's review: the papers its accepted proposals cite (BibTeX), or everything as JSON.
+
+    Example:
+
+        retest export 20261129-212400-3f9a --bibtex --out refs.bib
+    """
+    if bibtex == as_json:
+        raise InputError("give exactly one of --bibtex or --json", hint="Example: retest export RUN --bibtex")
+    current = load_review(Store.open(), run_id)
+    text = to_bibtex(current) if bibtex else to_json(current)
+    if out_file is None:
+        typer.echo(text, nl=False)
+        return
+    write_text_atomic(out_file, text)
+    err.print(f"Wrote {out_file}", markup=False, highlight=False, soft_wrap=True)

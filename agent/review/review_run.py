@@ -1,0 +1,131 @@
+"""A run under review: its proposals, the decisions in force, and handing decisions to the graph.
+
+Every decision is first appended to the store's `decisions` table, then given
+to the paused review node (`Command(resume=...)`). If the process dies between
+the two, the next `load_review` finds the decision in the table but not in the
+graph state and hands it over then, so nothing a reviewer decided is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agent.errors import InputError
+from agent.graph.nodes.review import pending as pending_ids
+from agent.graph.records import ClaimResult
+from agent.line.models import Line
+from agent.proposals import Decision, Proposal
+from agent.review.decisions import latest_decisions, save_decisions
+from agent.runner import load_state, resume_review
+from agent.runs import RunRecord, RunStatus, get_run, list_runs
+from agent.sources.models import Paper
+from agent.store import Store
+
+
+@dataclass(frozen=True)
+class ReviewRun:
+    """One run's review as the graph state holds it."""
+
+    run: RunRecord
+    state: dict[str, Any]
+
+    @property
+    def line(self) -> Line:
+        return self.state["line"]
+
+    @property
+    def proposals(self) -> list[Proposal]:
+        return list(self.state.get("proposals", []))
+
+    @property
+    def decisions(self) -> dict[str, Decision]:
+        return dict(self.state.get("decisions", {}))
+
+    @property
+    def papers(self) -> dict[str, Paper]:
+        return dict(self.state.get("papers", {}))
+
+    @property
+    def claim_results(self) -> dict[str, ClaimResult]:
+        return dict(self.state.get("claim_results", {}))
+
+    @property
+    def pending(self) -> list[str]:
+        """IDs of proposals without a decision, in draft order."""
+        return pending_ids(self.state)  # type: ignore[arg-type]
+
+    @property
+    def pending_grounded(self) -> list[str]:
+        """Pending proposals whose evidence passed the ground check: what --accept-grounded accepts."""
+        waiting = set(self.pending)
+        return [p.id for p in self.proposals if p.id in waiting and p.grounded]
+
+    @property
+    def open(self) -> bool:
+        """True while the graph waits in its review node, i.e. decisions are still taken."""
+        return self.run.status is RunStatus.AWAITING_REVIEW and bool(self.pending)
+
+    def proposal(self, proposal_id: str) -> Proposal:
+        for proposal in self.proposals:
+            if proposal.id == proposal_id:
+                return proposal
+        known = ", ".join(p.id for p in self.proposals) or "none"
+        raise InputError(f"run {self.run.id} has no proposal {proposal_id!r} (its proposals: {known})")
+
+
+def find_run(store: Store, run_id: str | None) -> RunRecord:
+    """The run named by `run_id` (a unique prefix is enough), else the latest one awaiting review."""
+    if run_id:
+        return get_run(store, run_id)
+    waiting = list_runs(store, status=RunStatus.AWAITING_REVIEW)
+    if not waiting:
+        raise InputError("no run is waiting for review", hint="`retest runs` lists the runs; start one with `retest run LINE`.")
+    return waiting[0]
+
+
+def load_review(store: Store, run_id: str | None = None) -> ReviewRun:
+    """Load a run's review, first handing the graph any saved decision it has not seen."""
+    record, state, _next = load_state(find_run(store, run_id).id, store)
+    if not state or "proposals" not in state:
+        raise InputError(
+            f"run {record.id} has no proposals yet (status {record.status})",
+            hint=f"Finish it first with `retest resume {record.id}`.",
+        )
+    review = ReviewRun(record, state)
+    return _sync(store, review)
+
+
+def _sync(store: Store, review: ReviewRun) -> ReviewRun:
+    saved = latest_decisions(store, review.run.id)
+    in_graph = review.decisions
+    missing = [d for pid, d in saved.items() if in_graph.get(pid) != d]
+    if not missing or not review.open:
+        return review
+    return _resume(store, review, missing)
+
+
+def require_open(review: ReviewRun) -> None:
+    """InputError unless the run still takes decisions."""
+    if not review.open:
+        raise InputError(
+            f"run {review.run.id} is {review.run.status}: its review is closed, no decision can be added",
+            hint=f"Apply what was accepted with `retest apply {review.run.id}`." if review.run.status is RunStatus.COMPLETED else None,
+        )
+
+
+def submit(store: Store, review: ReviewRun, decisions: Sequence[Decision]) -> ReviewRun:
+    """Save `decisions` and hand them to the paused graph; returns the review after them."""
+    if not decisions:
+        return review
+    require_open(review)
+    for decision in decisions:
+        review.proposal(decision.proposal_id)  # refuses an unknown ID before anything is saved
+    save_decisions(store, review.run.id, decisions)
+    return _resume(store, review, list(decisions))
+
+
+def _resume(store: Store, review: ReviewRun, decisions: list[Decision]) -> ReviewRun:
+    state = resume_review(review.run.id, [d.model_dump(mode="json") for d in decisions], store)
+    return ReviewRun(get_run(store, review.run.id), state)
