@@ -16,7 +16,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/retest run examples/bargaining-power.txt --replay cassettes/demo/bargaining-power.yaml --report
 
+# The eval suite replays every starter case against the committed baseline
+# (seconds, offline); pytest's summary stays the last line of the output.
 test: $(STAMP)
+	$(BIN)/retest eval evals/suites/starter_v1.yaml --baseline evals/baseline.json
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

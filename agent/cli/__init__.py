@@ -11,6 +11,7 @@ import os
 import sys
 
 import typer
+from rich.markup import escape
 from typer.exceptions import TyperException
 
 from agent.cli.app import app, err
@@ -21,6 +22,8 @@ from agent.cli import parse_cmd  # noqa: F401,E402
 from agent.cli import arxiv_cmd  # noqa: F401,E402
 from agent.cli import models_cmd  # noqa: F401,E402
 from agent.cli import run_cmd  # noqa: F401,E402
+from agent.cli import review_cmd  # noqa: F401,E402
+from agent.cli import eval_cmd  # noqa: F401,E402
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -28,7 +31,8 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="retest", standalone_mode=False)
     except RetestError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True, soft_wrap=True)
+        # The message may quote user or model text: never read it as Rich markup.
+        err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, markup=True, soft_wrap=True)
         if exc.hint:
             err.print(exc.hint, highlight=False, markup=False, soft_wrap=True)
         return int(exc.exit_code)

@@ -3,7 +3,7 @@
 No live arXiv is reachable where Retest is built, so arXiv cassettes are
 generated from hand-picked data. Everything that identifies a paper (ID, title,
 authors, first-submission date, primary category) comes from
-evals/data/arxiv-papers.json, which holds real arXiv metadata; the abstracts
+evals/data/arxiv-papers*.json, which hold real arXiv metadata; the abstracts
 are that file's own-words `summary`, or for the four anchors, which have none,
 the one-sentence descriptions in `OUR_SUMMARIES` below (also our own words).
 
@@ -86,10 +86,21 @@ class WireEntry:
 
 
 @cache
-def catalog(path: Path = CATALOG) -> dict[str, dict[str, Any]]:
-    """The real-metadata papers of evals/data/arxiv-papers.json, by arXiv ID."""
-    papers = json.loads(path.read_text(encoding="utf-8"))["papers"]
-    return {paper["arxiv_id"]: paper for paper in papers}
+def catalog(path: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The real-metadata papers by arXiv ID: of `path`, or of every evals/data/arxiv-papers*.json.
+
+    Each topic keeps its own file (arxiv-papers.json for the demo line,
+    arxiv-papers-testing.json for the software-testing line); an ID listed in
+    two files is an error, so no file silently shadows another.
+    """
+    files = [path] if path is not None else sorted(CATALOG.parent.glob("arxiv-papers*.json"))
+    merged: dict[str, dict[str, Any]] = {}
+    for file in files:
+        for paper in json.loads(file.read_text(encoding="utf-8"))["papers"]:
+            if paper["arxiv_id"] in merged:
+                raise ValueError(f"{file}: arXiv ID {paper['arxiv_id']} is already in another catalog file")
+            merged[paper["arxiv_id"]] = paper
+    return merged
 
 
 def entry(arxiv_id: str, *, version: int = 1, updated: dt.date | None = None, title: str | None = None) -> WireEntry:
@@ -97,6 +108,8 @@ def entry(arxiv_id: str, *, version: int = 1, updated: dt.date | None = None, ti
     paper = catalog()[arxiv_id]
     published = dt.date.fromisoformat(paper["published"] or f"{paper['published_month']}-01")
     summary = paper.get("summary") or OUR_SUMMARIES[arxiv_id]
+    if updated is None and paper.get("updated") and version == paper.get("latest_version"):
+        updated = dt.date.fromisoformat(paper["updated"])  # the real date of that version, where known
     return WireEntry(
         arxiv_id=arxiv_id,
         title=title or paper["title"],

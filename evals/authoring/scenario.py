@@ -4,7 +4,8 @@ A scenario names a line, a run date and, for every request the run will
 make, what the service answers: which real arXiv papers each claim's searches
 return (and any errors first), and what each model task answers. The builder
 (build_cassette.py) runs the real graph against these answers and writes what
-crossed the wire, in the services' real formats, as a cassette.
+crossed the wire, in the services' real formats, as a cassette. A scenario may
+name a `base:` scenario and state only how it differs (see `scenario_data`).
 """
 
 from __future__ import annotations
@@ -70,5 +71,33 @@ class Scenario(_Spec):
         raise KeyError(f"scenario has no answer for task {task!r}")
 
 
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` laid over `base`: mappings merge key by key, anything else (lists too) replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def scenario_data(path: Path, *, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The scenario's YAML with its `base:` chain resolved.
+
+    `base: other.yaml` (relative to this file) starts from another scenario and
+    changes only what differs, e.g. one claim's `down: true` or a new `line`;
+    a variant thereby states exactly how it departs from the run it is built on.
+    """
+    resolved = path.resolve()
+    if resolved in _seen:
+        raise ValueError(f"{path}: scenario bases form a cycle")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    return merge(scenario_data(path.parent / base, _seen=(*_seen, resolved)), data)
+
+
 def load_scenario(path: Path) -> Scenario:
-    return Scenario.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return Scenario.model_validate(scenario_data(path))

@@ -214,3 +214,21 @@ def test_contradictions_ranked_newest_first_inside_the_window(line):
     assert [c.arxiv_id for c in state["contradictions"]] == ["2605.03210", "2602.17293"]
     assert run(line, ScriptedModel(more), FakeSource(papers(), searches, versions=versions()), months=9).values["contradictions"][0].arxiv_id == "2605.03210"
     assert [c.arxiv_id for c in run(line, ScriptedModel(more), FakeSource(papers(), searches, versions=versions()), months=7).values["contradictions"]] == ["2605.03210"]
+
+
+def test_ids_the_run_never_retrieved_leave_no_trace(line):
+    # The injected abstract names 9999.99999; a model that quotes it and suggests it must not carry it through.
+    sly = script({
+        "screen C2": {"findings": [{"arxiv_id": "2602.17293", "stance": "supports", "quote": INJECTED, "confidence": 0.9}]},
+        "judge C2": {"verdict": "holds", "rationale": "See 2602.17293 and 9999.99999.", "cited_ids": ["2602.17293", "9999.99999"],
+                     "suggested_text": "Per 9999.99999, people prefer bots", "suggested_date": "~2026"},
+        "draft_proposals": {"changes": [{"kind": "add_note", "target": "line", "after": "Human attribution of empathy: bots win.", "new_date": None,
+                                         "rationale": "New study.", "evidence": [{"arxiv_id": "2602.17293", "quote": INJECTED}]}]},
+    })
+    state = run(line, ScriptedModel(sly), FakeSource(papers(), {"wages": ["2606.10127"], "partner": ["2602.17293"]}, versions=versions())).values
+    c2 = state["claim_results"]["C2"]
+    assert c2.dropped_citations == ["9999.99999"], "reported once"
+    assert "9999.99999" not in (c2.verdict.suggested_text or "") + c2.verdict.rationale
+    note = next(p for p in state["proposals"] if p.kind == "add_note")
+    assert "9999.99999" not in note.evidence[0].quote and not note.grounded
+    assert ("9999.99999", "evidence quote") in {(u.arxiv_id, u.where) for u in state["ungrounded"]}

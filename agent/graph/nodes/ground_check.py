@@ -26,7 +26,10 @@ def check_proposal(proposal: Proposal, papers: dict[str, Paper]) -> tuple[Propos
         if item.quote and not quote_in(item.quote, paper.summary):
             report.append(UngroundedCitation(proposal_id=proposal.id, arxiv_id=arxiv_id, where="evidence", reason="quote not found in the abstract"))
             continue
-        evidence.append(item.model_copy(update={"arxiv_id": arxiv_id, "title": paper.title, "published": paper.published}))
+        # A retrieved abstract can itself name other IDs (an injected one, say): those are not grounded either.
+        quote, in_quote = scrub(item.quote, verified)
+        report += [UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="evidence quote", reason="named inside a quote, not retrieved") for i in in_quote]
+        evidence.append(item.model_copy(update={"arxiv_id": arxiv_id, "quote": quote, "title": paper.title, "published": paper.published}))
     after, in_after = scrub(proposal.after, verified)
     rationale, in_rationale = scrub(proposal.rationale, verified)
     report += [UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="after", reason="not retrieved in this run") for i in in_after]

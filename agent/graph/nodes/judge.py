@@ -55,14 +55,16 @@ def judge(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
         cited = [base_id(i) for i in answer.cited_ids]
         kept = [i for i in cited if i in screened]
         rationale, stray = scrub(answer.rationale, screened)
-        dropped = list(dict.fromkeys([i for i in cited if i not in screened] + stray))
-        result = result.model_copy(update={"dropped_citations": result.dropped_citations + dropped})
+        suggested, stray_in_text = scrub(answer.suggested_text, screened) if answer.suggested_text else (None, [])
+        dropped = [i for i in cited if i not in screened] + stray + stray_in_text
+        merged = list(dict.fromkeys(result.dropped_citations + dropped))
+        result = result.model_copy(update={"dropped_citations": merged})
         verdict = Verdict(
             claim_id=claim.id,
             verdict=answer.verdict,
             rationale=rationale,
             cited_ids=kept,
-            suggested_text=answer.suggested_text,
+            suggested_text=suggested,
             suggested_date=answer.suggested_date,
         )
     get_stream_writer()({"claim": claim.id, "stage": "done", "verdict": str(verdict.verdict)})

@@ -68,5 +68,5 @@ def screen(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
             dropped_quotes += 1
             continue
         findings.append(Finding(claim_id=claim.id, arxiv_id=paper.arxiv_id, stance=item.stance, quote=normalise_space(item.quote), confidence=item.confidence))
-    update = {"findings": findings, "dropped_quotes": dropped_quotes, "dropped_citations": result.dropped_citations + strays}
+    update = {"findings": findings, "dropped_quotes": dropped_quotes, "dropped_citations": list(dict.fromkeys(result.dropped_citations + strays))}
     return {"result": result.model_copy(update=update), "usage": [usage]}

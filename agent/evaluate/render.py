@@ -1,0 +1,120 @@
+"""The eval report as tables a person reads: per case and in total, then what changed and what failed."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from agent.evaluate.compare import LABELS, QUALITY, show
+from agent.evaluate.results import CaseResult, CaseStatus, Delta, EvalReport, Metrics, Ratio
+
+# Short headers: both tables fit an 80-column terminal.
+SCORE_COLUMNS = ("case", "verdicts", "found", "stance", "anchors", "ungr.", "props", "result")
+COST_COLUMNS = ("case", "calls", "tokens in", "tokens out", "est. price", "arXiv", "time")
+
+
+def ratio_cell(r: Ratio) -> str:
+    return "—" if r.value is None else f"{r.hits}/{r.total}"
+
+
+def _score_cells(m: Metrics) -> list[str]:
+    ungrounded = str(len(m.ungrounded)) if not m.ungrounded else f"[bold red]{len(m.ungrounded)}[/]"
+    return [ratio_cell(m.verdicts), ratio_cell(m.must_find), ratio_cell(m.stance), ratio_cell(m.anchors), ungrounded, str(m.proposals)]
+
+
+def _cost_cells(m: Metrics) -> list[str]:
+    return [str(m.model_calls), str(m.tokens_in), str(m.tokens_out), show("price_usd", m.price_usd), str(m.arxiv_requests), f"{m.wall_s:.1f}s"]
+
+
+def _result_cell(c: CaseResult) -> str:
+    if c.status is CaseStatus.CASSETTE_MISS:
+        return "[bold red]MISS[/]"
+    if c.status is CaseStatus.ERROR:
+        return "[bold red]ERROR[/]"
+    if c.status is CaseStatus.SKIPPED:
+        return "skipped"
+    return f"[bold red]FAIL ({len(c.failures)})[/]" if c.failures else "[green]pass[/]"
+
+
+def _table(title: str, columns: tuple[str, ...]) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("case", "result") else "right", no_wrap=True)
+    return table
+
+
+def results_table(report: EvalReport) -> Table:
+    """Scores per case and in total (ratios are hits/total; '—' where nothing was expected)."""
+    suite = report.manifest.suite
+    table = _table(f"Eval {suite.name} v{suite.version} ({report.manifest.mode}): scores", SCORE_COLUMNS)
+    for c in report.cases:
+        cells = _score_cells(c.metrics) if c.metrics else ["—"] * (len(SCORE_COLUMNS) - 2)
+        table.add_row(c.name, *cells, _result_cell(c))
+    table.add_section()
+    passed = all(c.passed for c in report.cases)
+    table.add_row("total", *_score_cells(report.total), "[green]pass[/]" if passed else "[bold red]not passed[/]")
+    table.caption = "found: must-find recall; stance: on the must-find papers found; ungr.: ungrounded citations in proposals (must be 0); props: proposals"
+    return table
+
+
+def costs_table(report: EvalReport) -> Table:
+    """Calls, tokens, estimated price, arXiv requests and wall time per case and in total."""
+    table = _table("Cost (wall time is measured, never compared)", COST_COLUMNS)
+    for c in report.cases:
+        table.add_row(c.name, *(_cost_cells(c.metrics) if c.metrics else ["—"] * (len(COST_COLUMNS) - 1)))
+    table.add_section()
+    table.add_row("total", *_cost_cells(report.total))
+    return table
+
+
+def deltas_table(report: EvalReport) -> Table:
+    table = Table(title=f"Against baseline {report.baseline} (tolerance {report.tolerance_pct:g}%)", box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True)
+    for col in ("case", "metric", "baseline", "now", ""):
+        table.add_column(col, no_wrap=True, justify="right" if col in ("baseline", "now") else "left")
+    for d in report.deltas:
+        mark = "[bold red]REGRESSION[/]" if d.regression else "[green]better[/]" if _better(d) else "changed"
+        table.add_row(d.case, LABELS.get(d.metric, d.metric), show(d.metric, d.baseline), show(d.metric, d.current), mark)
+    table.caption = "Why each regression happened: the case notes above and the error below."
+    return table
+
+
+def _better(d: Delta) -> bool:
+    if d.baseline is None or d.current is None:
+        return False
+    quality = d.metric in QUALITY
+    return d.current > d.baseline if quality else d.current < d.baseline
+
+
+def print_report(report: EvalReport, console: Console, *, new: list[str] | None = None, absent: list[str] | None = None) -> None:
+    """Tables, then each case's misses and failures, then the comparison with the baseline."""
+    console.print(results_table(report))
+    console.print()
+    console.print(costs_table(report))
+    for c in report.cases:
+        reasons = [f"{label}: {escape(m)}" for label, r in _ratios(c) for m in r.misses]
+        reasons += [f"[bold red]failed[/]: {escape(f)}" for f in c.failures]
+        if c.error:
+            # A miss message starts with "cassette miss:" already.
+            reasons.append(("" if c.status is CaseStatus.CASSETTE_MISS else f"{c.status}: ") + escape(c.error))
+        if reasons:
+            console.print(f"[bold]{c.name}[/]")
+            for reason in reasons:
+                console.print(f"  - {reason}", highlight=False, soft_wrap=True)
+    if report.baseline is not None:
+        if report.deltas:
+            console.print(deltas_table(report))
+        else:
+            console.print(f"No change against baseline {report.baseline}.")
+        if new:
+            console.print(f"Not in the baseline (not compared): {', '.join(new)}")
+        if absent:
+            console.print(f"In the baseline but not run here: {', '.join(absent)}")
+
+
+def _ratios(c: CaseResult) -> list[tuple[str, Ratio]]:
+    if c.metrics is None:
+        return []
+    m = c.metrics
+    return [("verdict", m.verdicts), ("must-find", m.must_find), ("stance", m.stance), ("anchor", m.anchors)]
