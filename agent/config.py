@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=2, ge=0, description="SDK retries on 429, 5xx and timeouts (live calls only).")
     model_timeout_s: float = Field(default=300.0, gt=0, description="Seconds before one model request times out.")
     arxiv_spacing_s: float = Field(default=3.0, ge=0, description="Seconds between arXiv requests (arXiv asks for 3).")
+    arxiv_spacing_from: Literal["end", "start"] = Field(
+        default="start",
+        description="Measure the arXiv spacing from the previous request's start (arXiv's stated rate) or its end (conservative); one request at a time either way.",
+    )
     arxiv_api_url: str = Field(default=ARXIV_API_URL, description="arXiv API query endpoint; a local stand-in for benchmarks.")
     cache_ttl_hours: float = Field(default=24.0, ge=0, description="How long cached arXiv results are reused.")
     contradiction_window_months: int = Field(default=6, ge=1, description="How far back the contradiction search looks.")

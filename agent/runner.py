@@ -33,6 +33,7 @@ from agent.llm.factory import make_client
 from agent.recording import cassette
 from agent.runs import RunRecord, RunStatus, finish_run, get_run, git_revision, insert_run, new_run_id
 from agent.sources import ArxivSource, RateLimiter
+from agent.sources.ratelimit import set_default_interval
 from agent.store import Store, state_dir
 
 Mode = Literal["live", "record", "replay"]
@@ -94,7 +95,9 @@ def build_context(request: RunRequest, store: Store | None, *, http_client: http
     hermetic = request.mode in ("record", "replay")
     source = ArxivSource(
         None if hermetic else store,
-        limiter=RateLimiter(0.0) if replay else None,
+        # Live and record share the process-wide limiter (every line of `run --all` too), spaced as configured.
+        limiter=RateLimiter(0.0) if replay else set_default_interval(settings.arxiv_spacing_s, settings.arxiv_spacing_from),
+        api_url=settings.arxiv_api_url,
         ttl=dt.timedelta(hours=settings.cache_ttl_hours),
         use_cache=request.use_cache and not hermetic,
         retry_wait=0.0 if replay else 2.0,

@@ -14,6 +14,7 @@ from rich.live import Live
 from rich.table import Table
 
 from agent.cli.app import app, err, out
+from agent.cli.run_all import run_all
 from agent.config import Settings, resolve_models
 from agent.errors import InputError
 from agent.report import build_report, money, render_markdown
@@ -98,7 +99,7 @@ def _summary(outcome: RunOutcome) -> None:
 
 @app.command()
 def run(
-    line: Annotated[Path, typer.Argument(help="The line file: the library's plain-text export or a canonical .md file.")],
+    line: Annotated[Path | None, typer.Argument(help="The line file: the library's plain-text export or a canonical .md file (omit with --all).", show_default=False)] = None,
     replay: Annotated[Path | None, typer.Option(help="Replay every call from this cassette: no keys, no network.")] = None,
     record: Annotated[Path | None, typer.Option(help="Call the real services (keys needed) and record every call into this cassette.")] = None,
     preset: Annotated[str | None, typer.Option(help="Named preset of models (see `retest models`).")] = None,
@@ -109,6 +110,7 @@ def run(
     run_date: Annotated[str | None, typer.Option(help="The date the run re-tests against (YYYY-MM-DD). Default: today; in replay, the cassette's.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask arXiv again even for fresh cached results.")] = False,
     report: Annotated[bool, typer.Option("--report", help="Print the full Markdown report after the summary.")] = False,
+    all_dir: Annotated[Path | None, typer.Option("--all", help="Re-test every line file (*.txt, *.md) in this folder, several at once; --replay/--record then name a folder with one cassette per line (<line>.yaml).", show_default=False)] = None,
 ) -> None:
     """Re-test every dated claim of LINE against newer arXiv work and draft proposals for review.
 
@@ -119,6 +121,10 @@ def run(
     Example (live; needs OPENAI_API_KEY and ANTHROPIC_API_KEY):
 
         retest run examples/bargaining-power.txt --record cassettes/mine.yaml
+
+    Example (a whole library, live, sharing one arXiv rate limit):
+
+        retest run --all examples/
     """
     if replay and record:
         raise InputError("--replay and --record exclude each other", hint="Replay a cassette, or record a new one, not both.")
@@ -126,6 +132,14 @@ def run(
     cassette_path = replay or record
     settings = Settings()
     models = dict(resolve_models({"planner": planner, "screener": screener, "judge": judge, "writer": writer}, preset))
+    if (line is None) == (all_dir is None):
+        raise InputError("give either a LINE file or --all DIR", hint="e.g. retest run examples/bargaining-power.txt, or retest run --all examples/")
+    if all_dir is not None:
+        if report:
+            raise InputError("--report prints one run; with --all, print each with `retest report RUN_ID`")
+        template = RunRequest(mode=mode, models=models, run_date=_date(run_date), use_cache=not no_cache, settings=settings)
+        run_all(all_dir, template, replay_dir=replay, record_dir=record)
+        return
     date = _date(run_date) or (cassette_run_date(replay) if replay else None)
     request = RunRequest(mode=mode, cassette=cassette_path, models=models, run_date=date, use_cache=not no_cache, settings=settings)
     store = Store.open()

@@ -20,7 +20,7 @@ from agent.sources.cache import ArxivCache, utc_now
 from agent.sources.convert import to_paper
 from agent.sources.ids import ArxivId, clean, parse_arxiv_id
 from agent.sources.models import Lookup, LookupStatus, Paper
-from agent.sources.query import Sort, date_window, lookup_request, search_request, windowed_query
+from agent.sources.query import ARXIV_API_URL, Sort, date_window, lookup_request, search_request, windowed_query
 from agent.sources.ratelimit import RateLimiter, default_limiter
 from agent.sources.transport import DEFAULT_TIMEOUT, ArxivTransport, BadRequest
 from agent.store import Store
@@ -45,9 +45,11 @@ class ArxivSource:
         retry_wait: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = DEFAULT_TIMEOUT,
+        api_url: str = ARXIV_API_URL,
     ) -> None:
         self._transport = ArxivTransport(
-            limiter or default_limiter(), max_retries=max_retries, retry_wait=retry_wait, sleep=sleep, timeout=timeout
+            limiter or default_limiter(), max_retries=max_retries, retry_wait=retry_wait, sleep=sleep, timeout=timeout,
+            api_url=api_url,
         )
         self._cache = ArxivCache(store, ttl=ttl, now=now) if store is not None else None
         self.use_cache = use_cache

@@ -17,6 +17,9 @@ from agent.errors import InputError
 
 Sort = Literal["relevance", "submitted"]
 
+# The API endpoint arxiv.Client queries; a benchmark or a mirror may stand in for it.
+ARXIV_API_URL = "https://export.arxiv.org/api/query"
+
 # arXiv's first submissions are from August 1991; a window needs both ends.
 ARXIV_EPOCH = dt.date(1991, 8, 1)
 
@@ -68,6 +71,10 @@ def lookup_request(ids: Sequence[str]) -> arxiv.Search:
     return arxiv.Search(id_list=list(ids), max_results=len(ids))
 
 
-def request_url(search: arxiv.Search, page_size: int) -> str:
-    """The exact first-page URL arxiv.Client sends for `search`."""
-    return arxiv.Client(page_size=page_size)._format_url(search, 0, page_size)
+def request_url(search: arxiv.Search, page_size: int, api_url: str = ARXIV_API_URL) -> str:
+    """The exact first-page URL arxiv.Client sends for `search`, at `api_url`."""
+    client = arxiv.Client(page_size=page_size)
+    if api_url != ARXIV_API_URL:
+        # The package's URL template is a str.format pattern: braces in the URL must not act as fields.
+        client.query_url_format = api_url.replace("{", "{{").replace("}", "}}") + "?{}"
+    return client._format_url(search, 0, page_size)

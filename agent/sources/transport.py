@@ -20,7 +20,7 @@ import requests
 
 from agent.errors import CassetteMissError, ProviderError
 from agent.recording import cassette_miss_from
-from agent.sources.query import request_url
+from agent.sources.query import ARXIV_API_URL, request_url
 from agent.sources.ratelimit import RateLimiter
 
 DEFAULT_TIMEOUT = 30.0
@@ -65,8 +65,10 @@ class ArxivTransport:
         retry_wait: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = DEFAULT_TIMEOUT,
+        api_url: str = ARXIV_API_URL,
     ) -> None:
         self.limiter = limiter
+        self.api_url = api_url
         self.max_retries = max_retries
         self.retry_wait = retry_wait
         self._sleep = sleep
@@ -78,7 +80,7 @@ class ArxivTransport:
 
     def fetch(self, search: arxiv.Search, *, page_size: int, what: str) -> Any:
         """Fetch the first page of `search` (an arxiv ParsedFeed); `what` names it in errors."""
-        url = request_url(search, page_size)
+        url = request_url(search, page_size, self.api_url)
         tries = self.max_retries + 1
         for attempt in range(1, tries + 1):
             try:

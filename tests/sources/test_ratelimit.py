@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from agent.sources import RateLimiter, default_limiter
 from agent.sources.ratelimit import ARXIV_MIN_INTERVAL
 
@@ -33,8 +35,8 @@ def test_time_already_passed_counts_towards_the_interval(clock: FakeClock) -> No
     assert clock.sleeps == [2.0]
 
 
-def test_spacing_is_measured_from_the_end_of_a_slow_request(clock: FakeClock) -> None:
-    limiter = RateLimiter(3.0, clock=clock, sleep=clock.sleep)
+def test_spacing_can_be_measured_from_the_end_of_a_slow_request(clock: FakeClock) -> None:
+    limiter = RateLimiter(3.0, clock=clock, sleep=clock.sleep, measure_from="end")
     with limiter.slot():
         clock.now += 10.0  # a slow response
     with limiter.slot():
@@ -50,8 +52,9 @@ def test_zero_interval_never_sleeps(clock: FakeClock) -> None:
     assert clock.sleeps == []
 
 
-def test_a_second_thread_waits_until_the_first_request_ends(clock: FakeClock) -> None:
-    limiter = RateLimiter(3.0, clock=clock, sleep=clock.sleep)
+@pytest.mark.parametrize("measure_from, slept", [("end", 3.0), ("start", 2.0)])
+def test_a_second_thread_waits_until_the_first_request_ends(clock: FakeClock, measure_from, slept) -> None:
+    limiter = RateLimiter(3.0, clock=clock, sleep=clock.sleep, measure_from=measure_from)
     a_inside, release_a, b_trying, b_inside = (threading.Event() for _ in range(4))
     b_start: list[float] = []
 
@@ -78,10 +81,11 @@ def test_a_second_thread_waits_until_the_first_request_ends(clock: FakeClock) ->
     assert b_inside.wait(5)
     a.join(5)
     b.join(5)
-    assert clock.sleeps == [3.0]
-    assert b_start == [1000.0 + 1.0 + 3.0]
+    assert clock.sleeps == [slept], "the pause counts from the first request's end or start"
+    assert b_start == [1000.0 + 1.0 + slept], "never before the first request ended"
 
 
 def test_one_default_limiter_per_process_at_arxivs_interval() -> None:
     assert default_limiter() is default_limiter()
     assert default_limiter().min_interval == ARXIV_MIN_INTERVAL == 3.0
+    assert default_limiter().measure_from == "start", "arXiv's terms: one request every 3 s, one at a time"

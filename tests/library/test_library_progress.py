@@ -1,0 +1,34 @@
+"""The library's progress bars follow a real (replayed) run to its end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent.cli.run_all import LibraryView
+from agent.config import resolve_models
+from agent.library import LineResult, run_library
+from agent.runner import RunRequest, cassette_run_date
+from agent.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+LINE = REPO / "examples" / "bargaining-power.txt"
+CASSETTE = REPO / "cassettes" / "demo" / "bargaining-power.yaml"
+
+
+def test_a_lines_bar_fills_exactly_when_it_pauses_for_review() -> None:
+    view = LibraryView(total=1)
+    seen: list[tuple[float, float | None]] = []
+
+    def done(result: LineResult) -> None:
+        seen.extend((t.completed, t.total) for t in view.progress.tasks if t.id != view.library)
+        view.done(result)
+
+    models = dict(resolve_models({}, None))  # the defaults the demo cassette was made with
+    request = RunRequest(mode="replay", cassette=CASSETTE, models=models, run_date=cassette_run_date(CASSETTE))
+    outcome = run_library([LINE], lambda _: request, Store.open(), progress_for=view.line, on_done=done)
+    assert outcome.results[0].ok, outcome.results[0].error
+    # Five claims and five steps (verify_anchors ... ground_check): a renamed node would leave the bar short.
+    assert seen == [(10, 10)]
+    library = view.progress.tasks[0]
+    assert (library.completed, library.total) == (1, 1)
+    assert not any(t.visible for t in view.progress.tasks[1:]), "a finished line's bar leaves the display"
