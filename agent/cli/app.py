@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
 from rich.console import Console
+
+from agent.errors import InputError
 
 app = typer.Typer(
     name="retest",
@@ -18,3 +22,13 @@ app = typer.Typer(
 # stdout carries results (JSON, reports); messages and progress go to stderr.
 out = Console()
 err = Console(stderr=True)
+
+
+def date_option(value: str | None, flag: str) -> dt.date | None:
+    """Parse a YYYY-MM-DD option value; a bad one is the user's input error (exit 2)."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{flag} {value!r} is not a date", hint=f"Use YYYY-MM-DD, e.g. {flag} 2026-11-29.") from None

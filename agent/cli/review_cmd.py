@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from agent.cli.app import app, err, out
+from agent.cli.app import app, date_option, err, out
 from agent.errors import ExitCode, InputError
 from agent.line.read import write_text_atomic
 from agent.proposals import DecisionKind
@@ -121,12 +121,7 @@ def review(
 
 
 def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"--date {value!r} is not a date", hint="Use YYYY-MM-DD, e.g. --date 2026-11-30.") from None
+    return date_option(value, "--date")
 
 
 @app.command("apply")

@@ -13,7 +13,7 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from agent.cli.app import app, err, out
+from agent.cli.app import app, date_option, err, out
 from agent.cli.run_all import run_all
 from agent.config import Settings, resolve_models
 from agent.errors import InputError
@@ -26,12 +26,7 @@ ModelFlag = Annotated[str | None, typer.Option(help="Model for this role, e.g. o
 
 
 def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"--run-date {value!r} is not a date", hint="Use YYYY-MM-DD, e.g. --run-date 2026-11-29.") from None
+    return date_option(value, "--run-date")
 
 
 class ProgressView:
