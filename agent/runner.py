@@ -137,9 +137,9 @@ def _status(snapshot) -> RunStatus:
     return RunStatus.AWAITING_REVIEW if snapshot.next else RunStatus.COMPLETED
 
 
-def _execute(run: RunRecord, payload: Any, request: RunRequest, store: Store, progress: Progress | None) -> RunOutcome:
+def _execute(run: RunRecord, payload: Any, request: RunRequest, services: tuple[RunContext, ArxivSource], store: Store, progress: Progress | None) -> RunOutcome:
     """Stream the graph under the run's recording mode and record how it ended."""
-    ctx, source = build_context(request, store)
+    ctx, source = services
     try:
         with ExitStack() as stack:
             stack.enter_context(cassette(request.mode, request.cassette))
@@ -163,6 +163,8 @@ def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: P
     started = now or dt.datetime.now(dt.UTC)
     run_date = request.run_date or started.date()
     request.run_date = run_date
+    # Before the run is recorded: a missing key or bad model string leaves no run behind.
+    services = build_context(request, store)
     run = RunRecord(
         id=new_run_id(started),
         line_path=str(line_path.resolve()),
@@ -179,7 +181,7 @@ def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: P
     insert_run(store, run)
     if progress:
         progress({"run_id": run.id, "stage": "started", "claims": [c.id for c in loaded.line.prompt.claims]})
-    return _execute(run, {"run_id": run.id, "line": loaded.line, "run_date": run_date}, request, store, progress)
+    return _execute(run, {"run_id": run.id, "line": loaded.line, "run_date": run_date}, request, services, store, progress)
 
 
 def resume_run(run_id: str, store: Store, *, settings: Settings | None = None, progress: Progress | None = None) -> RunOutcome:
@@ -190,8 +192,9 @@ def resume_run(run_id: str, store: Store, *, settings: Settings | None = None, p
     cassette_path = Path(run.cassette) if run.cassette else None
     request = RunRequest(mode=run.mode, cassette=cassette_path, models=run.models, run_date=run.run_date, settings=settings or Settings())
     check_mode(request.mode, cassette_path)
+    services = build_context(request, store)
     finish_run(store, run.id, RunStatus.RUNNING)
-    return _execute(run, None, request, store, progress)
+    return _execute(run, None, request, services, store, progress)
 
 
 def resume_review(run_id: str, decisions: list[dict[str, Any]], store: Store) -> dict[str, Any]:

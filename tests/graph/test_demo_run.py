@@ -109,3 +109,10 @@ def test_resume_after_kill_finishes_without_repeating_work(tmp_path):
     calls = [(u.node, u.claim_id) for u in state["usage"]]
     assert len(calls) == len(set(calls)) == 17, "no model call repeated or lost across the kill"
     assert re.search(r"C3\s.*strengthened", resumed.stdout)
+
+
+def test_live_run_without_keys_stops_before_recording_a_run(capsys):
+    code = cli(["run", str(LINE)])
+    err = capsys.readouterr().err
+    assert code == 3 and "OPENAI_API_KEY" in err, err
+    assert list_runs(Store.open()) == [], "nothing half-started is left behind"
