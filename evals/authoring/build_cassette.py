@@ -15,6 +15,7 @@ Usage:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import sys
 import tempfile
 from collections import Counter
@@ -52,7 +53,6 @@ class ModelAnswers:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.sent: Counter[str] = Counter()
-        self.count = 0
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         site = current_call()
@@ -60,12 +60,12 @@ class ModelAnswers:
         raw = self.scenario.raw_first.get(task, [])
         n = self.sent[task]
         self.sent[task] += 1
-        self.count += 1
         text = raw[n] if n < len(raw) else llm_wire.json_text(self.scenario.answer(task))
         body = request.content.decode("utf-8")
         model = httpx2.Response(200, content=request.content).json().get("model", "")
         tokens = {"in": max(1, len(body) // 4), "out": max(1, len(text) // 4)}
-        suffix = f"{self.count:03d}"
+        # From the task, not the arrival order: parallel claims arrive in any order.
+        suffix = hashlib.sha256(f"{task}#{n}".encode()).hexdigest()[:8]
         if request.url.host == "api.anthropic.com":
             payload = llm_wire.anthropic_message(text, model=model, input_tokens=tokens["in"], output_tokens=tokens["out"], suffix=suffix)
         elif request.url.host == "api.openai.com":
@@ -144,6 +144,20 @@ def _answering_arxiv(answers: ArxivAnswers) -> Iterator[None]:
         yield
 
 
+def _in_stable_order(interactions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Claims run in parallel, so arrival order varies; sort so a rebuild is byte-identical.
+
+    The sort is stable: repeats of one request (a 503, then its retry) keep the
+    order they were answered in, which is the order replay serves them.
+    """
+
+    def key(item: dict[str, Any]) -> tuple[str, str]:
+        body = item["request"].get("body") or ""
+        return item["request"]["uri"], body if isinstance(body, str) else str(body)
+
+    return sorted(interactions, key=key)
+
+
 def build(scenario: Scenario, *, repo: Path = REPO) -> tuple[Path, dict[str, Any]]:
     """Run the graph against the scenario and write its cassette; returns the path and final state."""
     loaded = load_line(repo / scenario.line)
@@ -161,7 +175,7 @@ def build(scenario: Scenario, *, repo: Path = REPO) -> tuple[Path, dict[str, Any
             graph.invoke({"run_id": "authoring", "line": loaded.line, "run_date": scenario.run_date}, config, context=ctx)
             state = graph.get_state(config).values
         data = cassette_format.deserialize(recorded.read_text(encoding="utf-8")) if recorded.exists() else {"interactions": [], "version": 1}
-    data["interactions"] = arxiv_answers.exchanges + data["interactions"]
+    data["interactions"] = _in_stable_order(arxiv_answers.exchanges) + _in_stable_order(data["interactions"])
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(cassette_format.serialize(data), encoding="utf-8")
     return target, state

@@ -116,3 +116,14 @@ def test_live_run_without_keys_stops_before_recording_a_run(capsys):
     err = capsys.readouterr().err
     assert code == 3 and "OPENAI_API_KEY" in err, err
     assert list_runs(Store.open()) == [], "nothing half-started is left behind"
+
+
+def test_demo_cassette_is_what_its_scenario_builds(tmp_path):
+    from evals.authoring.build_cassette import build
+    from evals.authoring.scenario import load_scenario
+
+    scenario = load_scenario(REPO / "evals" / "scenarios" / "bargaining-power.yaml")
+    rebuilt, _ = build(scenario.model_copy(update={"cassette": tmp_path / "demo.yaml"}))
+    assert rebuilt.read_text(encoding="utf-8") == CASSETTE.read_text(encoding="utf-8"), (
+        "regenerate: .venv/bin/python -m evals.authoring.build_cassette evals/scenarios/bargaining-power.yaml"
+    )
