@@ -27,6 +27,7 @@ from agent.config import ROLES, Settings
 from agent.errors import InputError, RetestError
 from agent.graph.build import build_graph
 from agent.graph.context import RunContext
+from agent.graph.records import UsageRecord
 from agent.graph.serde import serializer
 from agent.line.read import load_line
 from agent.llm.factory import make_client
@@ -137,6 +138,12 @@ def _status(snapshot) -> RunStatus:
     return RunStatus.AWAITING_REVIEW if snapshot.next else RunStatus.COMPLETED
 
 
+def _checkpointed_usage(run_id: str, store: Store) -> list[UsageRecord]:
+    """What the calls that finished before a failure cost: a failed run is paid for too."""
+    with open_graph(store.path.parent) as graph:
+        return list(graph.get_state({"configurable": {"thread_id": run_id}}).values.get("usage", []))
+
+
 def _execute(run: RunRecord, payload: Any, request: RunRequest, services: tuple[RunContext, ArxivSource], store: Store, progress: Progress | None) -> RunOutcome:
     """Stream the graph under the run's recording mode and record how it ended."""
     ctx, source = services
@@ -146,10 +153,11 @@ def _execute(run: RunRecord, payload: Any, request: RunRequest, services: tuple[
             graph = stack.enter_context(open_graph(store.path.parent))
             snapshot = _stream(graph, payload, run.id, ctx, progress)
     except RetestError as exc:
-        finish_run(store, run.id, RunStatus.FAILED, prompts=ctx.prompts_used, error=exc.message)
+        finish_run(store, run.id, RunStatus.FAILED, prompts=ctx.prompts_used, error=exc.message, usage=_checkpointed_usage(run.id, store))
         raise
     except KeyboardInterrupt:
-        finish_run(store, run.id, RunStatus.INTERRUPTED, prompts=ctx.prompts_used, error="interrupted; `retest resume` continues it")
+        finish_run(store, run.id, RunStatus.INTERRUPTED, prompts=ctx.prompts_used, error="interrupted; `retest resume` continues it",
+                   usage=_checkpointed_usage(run.id, store))  # fmt: skip
         raise
     status = _status(snapshot)
     finish_run(store, run.id, status, prompts=ctx.prompts_used, usage=snapshot.values.get("usage", []))

@@ -72,7 +72,8 @@ def test_replay_at_another_date_is_a_cassette_miss(capsys):
     err = capsys.readouterr().err
     assert code == 4, err
     assert "cassette miss" in err and "plan_queries" in err and "--record" in err
-    assert list_runs(Store.open())[0].status is RunStatus.FAILED
+    failed = list_runs(Store.open())[0]
+    assert failed.status is RunStatus.FAILED and "cassette miss" in failed.error
 
 
 _KILLER = """
@@ -127,3 +128,18 @@ def test_demo_cassette_is_what_its_scenario_builds(tmp_path):
     assert rebuilt.read_text(encoding="utf-8") == CASSETTE.read_text(encoding="utf-8"), (
         "regenerate: .venv/bin/python -m evals.authoring.build_cassette evals/scenarios/bargaining-power.yaml"
     )
+
+
+def test_a_run_failing_late_keeps_the_cost_of_the_calls_it_made(tmp_path, capsys):
+    from agent.recording import serializer
+
+    data = serializer.deserialize(CASSETTE.read_text(encoding="utf-8"))
+    last = "Papers retrieved and verified in this run"  # the draft_proposals prompt: the run's last model call
+    data["interactions"] = [i for i in data["interactions"] if last not in (i["request"].get("body") or "")]
+    truncated = tmp_path / "without-drafts.yaml"
+    truncated.write_text(serializer.serialize(data), encoding="utf-8")
+    assert cli(["run", str(LINE), "--replay", str(truncated)]) == 4
+    assert "draft_proposals" in capsys.readouterr().err
+    failed = list_runs(Store.open())[0]
+    assert failed.status is RunStatus.FAILED
+    assert sum(u.calls for u in run_usage(Store.open(), failed.id)) == 16, "every call before the miss is accounted for"
