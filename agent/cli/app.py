@@ -11,8 +11,13 @@ from agent.errors import InputError
 
 app = typer.Typer(
     name="retest",
-    help="Re-test the dated claims of an inquiring line against newer arXiv work.\n\n"
-    "Example: retest parse examples/bargaining-power.txt",
+    help="Re-test the dated claims of an inquiring line against newer arXiv work, and draft "
+    "changes to the line that a person reviews before anything is applied.\n\n"
+    "Example (offline, the demo): run, review, apply\n\n"
+    "    retest run examples/bargaining-power.txt --replay cassettes/demo/bargaining-power.yaml\n\n"
+    "    retest review\n\n"
+    "    retest apply RUN_ID\n\n"
+    "Live runs need OPENAI_API_KEY and ANTHROPIC_API_KEY (see `retest models`).",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
