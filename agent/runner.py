@@ -24,7 +24,7 @@ from langgraph.types import Command
 
 from agent import __version__
 from agent.config import ROLES, Settings
-from agent.errors import InputError, RetestError
+from agent.errors import ConflictError, InputError, RetestError
 from agent.graph.build import build_graph
 from agent.graph.context import RunContext
 from agent.graph.records import UsageRecord
@@ -72,16 +72,24 @@ def cassette_run_date(path: Path) -> dt.date | None:
     """
     try:
         ends = _WINDOW_END.findall(path.read_text(encoding="utf-8"))
-    except OSError:
+    except (OSError, UnicodeDecodeError):
+        # No date to offer: check_mode then reports the unreadable cassette by name.
         return None
     return max((dt.datetime.strptime(e, "%Y%m%d").date() for e in ends), default=None)
 
 
 def check_mode(mode: Mode, cassette_path: Path | None) -> None:
+    """InputError for a cassette the mode cannot use, found before any run is recorded."""
     if mode in ("record", "replay") and cassette_path is None:
         raise InputError(f"--{mode} needs a cassette path")
+    if cassette_path is not None and cassette_path.is_dir():
+        raise InputError(f"cassette {cassette_path} is a directory, not a cassette file", hint=f"Give a .yaml file, e.g. --{mode} cassettes/demo/bargaining-power.yaml.")
     if mode == "replay" and not cassette_path.is_file():
         raise InputError(f"cassette {cassette_path} not found", hint="Check the path, or record one with --record CASSETTE (needs keys).")
+    if mode == "replay":
+        # Load it once now: a cassette that does not parse must not leave a failed run behind.
+        with cassette(mode, cassette_path):
+            pass
 
 
 def build_context(request: RunRequest, store: Store | None, *, http_client: httpx2.Client | None = None) -> tuple[RunContext, ArxivSource]:
@@ -200,9 +208,36 @@ def resume_run(run_id: str, store: Store, *, settings: Settings | None = None, p
     cassette_path = Path(run.cassette) if run.cassette else None
     request = RunRequest(mode=run.mode, cassette=cassette_path, models=run.models, run_date=run.run_date, settings=settings or Settings())
     check_mode(request.mode, cassette_path)
+    checkpointed = _has_checkpoint(run.id, store)
+    if checkpointed and run.mode == "record":
+        # The recording starts empty: resumed, it would hold only the calls after the checkpoint and never replay the run.
+        raise InputError(
+            f"run {run.id} was recording to {cassette_path}; resumed, the cassette would lack the calls made before it stopped",
+            hint=f"Record it again from the start: retest run {run.line_path} --record {cassette_path}",
+        )
     services = build_context(request, store)
+    payload = None if checkpointed else _first_input(run)
     finish_run(store, run.id, RunStatus.RUNNING)
-    return _execute(run, None, request, services, store, progress)
+    return _execute(run, payload, request, services, store, progress)
+
+
+def _has_checkpoint(run_id: str, store: Store) -> bool:
+    with open_graph(store.path.parent) as graph:
+        return bool(graph.get_state({"configurable": {"thread_id": run_id}}).values)
+
+
+def _first_input(run: RunRecord) -> dict[str, Any]:
+    """The graph's input again, for a run stopped before its first checkpoint (resuming `None` would fail).
+
+    Refuses a line file that changed since: the run must re-test what it recorded.
+    """
+    loaded = load_line(Path(run.line_path))
+    if loaded.sha256 != run.line_sha256:
+        raise ConflictError(
+            f"{run.line_path} changed after run {run.id} started, and the run stopped before its first step was saved",
+            hint=f"Start a new run on it: retest run {run.line_path}",
+        )
+    return {"run_id": run.id, "line": loaded.line, "run_date": run.run_date}
 
 
 def resume_review(run_id: str, decisions: list[dict[str, Any]], store: Store) -> dict[str, Any]:

@@ -101,14 +101,25 @@ def _record(row) -> RunRecord:
 
 
 def get_run(store: Store, run_id: str) -> RunRecord:
+    """The run with this ID, or the only one whose ID starts with it; InputError otherwise."""
+    wanted = run_id.strip()
+    if not wanted:
+        # An empty prefix would match every run: `retest apply "$ID"` with ID unset must not pick one.
+        raise InputError("the run ID is empty", hint="`retest runs` lists the runs in this state directory.")
     with store.lock:
-        row = store.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None:
-            like = store.conn.execute("SELECT * FROM runs WHERE id LIKE ? ORDER BY started_at DESC", (f"{run_id}%",)).fetchall()
-            if len(like) == 1:
-                return _record(like[0])
-            raise InputError(f"no run with ID {run_id!r}" + (" (several start so; give more of it)" if like else ""), hint="`retest runs` lists the runs in this state directory.")
-    return _record(row)
+        row = store.conn.execute("SELECT * FROM runs WHERE id = ?", (wanted,)).fetchone()
+        if row is not None:
+            return _record(row)
+        # substr, not LIKE: '%' and '_' in what the user typed are not wildcards.
+        rows = store.conn.execute(
+            "SELECT * FROM runs WHERE substr(id, 1, ?) = ? ORDER BY started_at DESC", (len(wanted), wanted)
+        ).fetchall()
+    if len(rows) == 1:
+        return _record(rows[0])
+    if rows:
+        shown = ", ".join(r["id"] for r in rows[:5]) + (", …" if len(rows) > 5 else "")
+        raise InputError(f"{len(rows)} runs start with {wanted!r}: {shown}", hint="Give more of the run ID; `retest runs` lists them all.")
+    raise InputError(f"no run with ID {wanted!r}", hint="`retest runs` lists the runs in this state directory.")
 
 
 def list_runs(store: Store, *, status: RunStatus | None = None) -> list[RunRecord]:

@@ -187,11 +187,12 @@ class Store:
             _check_history(applied, [m.name for m in migrations], self.path)
             newly: list[str] = []
             for migration in migrations[len(applied) :]:
-                self._apply(migration)
-                newly.append(migration.name)
+                if self._apply(migration):
+                    newly.append(migration.name)
         return newly
 
-    def _apply(self, migration: Migration) -> None:
+    def _apply(self, migration: Migration) -> bool:
+        """Apply one migration; False when another process applied it first."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         name = migration.name.replace("'", "''")
         # executescript runs several statements; wrapping them in BEGIN/COMMIT
@@ -205,10 +206,15 @@ class Store:
         except sqlite3.Error as exc:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
+            # Two commands started at once on a new state directory both saw it unmigrated;
+            # the other one's migration (schema and record, one transaction) is the one in force.
+            if migration.name in self.applied_migrations():
+                return False
             raise ConfigError(
                 f"migration {migration.name} failed on {self.path}: {exc}",
                 hint="Nothing of it was applied. Report this with the message above.",
             ) from exc
+        return True
 
     def close(self) -> None:
         """Close the connection."""

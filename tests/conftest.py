@@ -14,6 +14,7 @@ from vcr import VCR
 
 from agent.recording import configure_vcr, vcr_options
 from agent.recording.scrub import is_secret_env_name
+from agent.sources.ratelimit import default_limiter
 
 # pytester runs small inner pytest sessions (tests of this very conftest).
 pytest_plugins = ("pytester",)
@@ -90,6 +91,15 @@ def _clean_environment(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
         elif not _live(request) and (is_secret_env_name(name) or name in _PROVIDER_ENV):
             monkeypatch.delenv(name)
     monkeypatch.setenv("RETEST_HOME", str(tmp_path / ".retest"))
+
+
+@pytest.fixture(autouse=True)
+def _shared_limiter_restored() -> Iterator[None]:
+    """A live or record run sets the process-wide arXiv limiter from its settings; later tests expect arXiv's."""
+    limiter = default_limiter()
+    before = (limiter.min_interval, limiter.measure_from)
+    yield
+    limiter.min_interval, limiter.measure_from = before
 
 
 @pytest.fixture(autouse=True)

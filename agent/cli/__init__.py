@@ -10,20 +10,27 @@ from __future__ import annotations
 import os
 import sys
 
-import typer
-from rich.markup import escape
-from typer.exceptions import TyperException
-
-from agent.cli.app import app, err
 from agent.errors import ExitCode, RetestError
 
-# Importing a command module registers its commands on `app`.
-from agent.cli import parse_cmd  # noqa: F401,E402
-from agent.cli import arxiv_cmd  # noqa: F401,E402
-from agent.cli import models_cmd  # noqa: F401,E402
-from agent.cli import run_cmd  # noqa: F401,E402
-from agent.cli import review_cmd  # noqa: F401,E402
-from agent.cli import eval_cmd  # noqa: F401,E402
+try:
+    # Loading the commands takes a second or two (LangGraph, Rich, Typer): Ctrl-C
+    # meanwhile is no error, so it ends like one during a command, not in a traceback.
+    import typer
+    from rich.markup import escape
+    from typer.exceptions import TyperException
+
+    from agent.cli.app import app, err
+
+    # Importing a command module registers its commands on `app`.
+    from agent.cli import parse_cmd  # noqa: F401,E402
+    from agent.cli import arxiv_cmd  # noqa: F401,E402
+    from agent.cli import models_cmd  # noqa: F401,E402
+    from agent.cli import run_cmd  # noqa: F401,E402
+    from agent.cli import review_cmd  # noqa: F401,E402
+    from agent.cli import eval_cmd  # noqa: F401,E402
+except KeyboardInterrupt:
+    sys.stderr.write("interrupted\n")
+    raise SystemExit(int(ExitCode.INTERRUPTED)) from None
 
 
 def run(argv: list[str] | None = None) -> int:

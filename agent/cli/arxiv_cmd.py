@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from agent.cli.app import app, err, out
 from agent.errors import InputError
@@ -109,9 +111,10 @@ def search_cmd(
     if as_json:
         _print_json([paper.model_dump(mode="json") for paper in papers])
     else:
-        table = Table("arXiv ID", "version", "first submitted", "title", title=f"{len(papers)} paper(s) for {query!r}")
+        # Titles and the query are outside text: a '[...]' in them is never Rich markup.
+        table = Table("arXiv ID", "version", "first submitted", "title", title=escape(f"{len(papers)} paper(s) for {query!r}"))
         for paper in papers:
-            table.add_row(paper.arxiv_id, _version(paper), paper.published.isoformat(), paper.title)
+            table.add_row(paper.arxiv_id, _version(paper), paper.published.isoformat(), Text(paper.title))
         out.print(table)
     _report_requests(source)
 
@@ -140,11 +143,11 @@ def get_cmd(
         for item in lookups.values():
             paper = item.paper
             table.add_row(
-                item.requested,
+                Text(item.requested),
                 STATUS_LABEL[item.status],
                 _version(paper) if paper else "",
                 paper.published.isoformat() if paper else "",
-                paper.title if paper else (item.error or ""),
+                Text(paper.title if paper else (item.error or "")),
             )
         out.print(table)
     _report_requests(source)

@@ -30,14 +30,19 @@ def _progress(name: str, result: CaseResult | None) -> None:
 
 def _write_json(report: EvalReport, path: Path) -> None:
     """Atomically: a half-written report must never become someone's baseline."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"--json {path}: cannot write the report there: {exc.strerror or exc}", hint="Give a path in a folder you can write to.") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(report.model_dump_json(indent=2) + "\n")
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"--json {path}: cannot write the report there: {exc.strerror or exc}", hint="Give a path in a folder you can write to.") from None
         raise
 
 
@@ -79,6 +84,9 @@ def eval_cmd(
 
         retest eval evals/suites/starter_v1.yaml --live --record-dir cassettes/evals-new
     """
+    if json_out is not None and json_out.is_dir():
+        # Found before the suite runs, not after it.
+        raise InputError(f"--json {json_out} is a directory", hint=f"Name a file, e.g. --json {json_out / 'report.json'}")
     plan = _plan(live, record_dir, case)
     loaded = load_suite(suite, need_cassettes=not live)
     previous = load_baseline(baseline) if baseline else None
@@ -91,7 +99,7 @@ def eval_cmd(
     print_report(report, out, new=new, absent=absent)
     if json_out is not None:
         _write_json(report, json_out)
-        err.print(f"report written to {json_out}")
+        err.print(f"report written to {json_out}", markup=False, highlight=False)
     problem = verdict_of(report)
     if problem is not None:
         raise problem

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from agent import __version__
 from agent.cli.app import app, err, out
+from agent.errors import InputError
 from agent.line import LoadedLine, load_line, render_markdown, write_text_atomic
 from agent.line.models import FuzzyDate, Line
 
@@ -68,6 +69,7 @@ def parse(
     kind = "json" if as_json else "md" if as_md else None
     if output is not None:
         kind = kind or ("json" if output.suffix.lower() == ".json" else "md")
+        _refuse_replacing_input(file, output, loaded.format, kind)
         write_text_atomic(output, _render(loaded.line, kind))
         err.print(f"wrote {output} ({kind})", markup=False, highlight=False, soft_wrap=True)
     elif kind is not None:
@@ -76,6 +78,26 @@ def parse(
         out.file.flush()
     else:
         out.print(_summary(loaded))
+
+
+def _refuse_replacing_input(source: Path, output: Path, source_format: str, kind: str) -> None:
+    """InputError when -o names the file being read and writing would lose it.
+
+    Canonical Markdown over a Markdown line is a lossless rewrite and stays
+    allowed; anything else would replace the user's original (e.g. the
+    library's plain-text export) with another format.
+    """
+    if kind == "md" and source_format == "md":
+        return
+    if not (output.exists() and output.samefile(source)):
+        return
+    other = source.with_suffix(".json" if kind == "json" else ".md")
+    if other == source:
+        other = source.with_name(f"{source.stem}.retest{other.suffix}")
+    raise InputError(
+        f"{output} is the line being read; writing {kind} there would replace it, and nothing was written",
+        hint=f"Write to another file, e.g. -o {other}",
+    )
 
 
 def _render(line: Line, kind: str) -> str:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from agent.cli.app import app, date_option, err, out
 from agent.errors import ExitCode, InputError
@@ -27,6 +28,9 @@ RejectIds = Annotated[str | None, typer.Option("--reject", help="Reject these pr
 
 def _ids(value: str | None, option: str, review: ReviewRun) -> list[str]:
     ids = [part.strip().upper() for part in (value or "").split(",") if part.strip()]
+    if value is not None and not ids:
+        # `--accept "$IDS"` with IDS empty must not fall through to deciding nothing, or to the interactive review.
+        raise InputError(f"{option} names no proposal", hint=f"Example: retest review {review.run.id} {option} P1,P3")
     for pid in ids:
         review.proposal(pid)  # InputError naming the run's real IDs
     if len(set(ids)) != len(ids):
@@ -40,7 +44,8 @@ def _pending_table(review: ReviewRun) -> Table:
         table.add_column(column)
     for p in review.proposals:
         if p.id in review.pending:
-            table.add_row(p.id, str(p.kind), p.target, "yes" if p.grounded else "NO", p.after)
+            # The proposed text is a model's: a '[...]' in it is never Rich markup.
+            table.add_row(p.id, str(p.kind), Text(p.target), "yes" if p.grounded else "NO", Text(p.after))
     return table
 
 
@@ -101,12 +106,16 @@ def review(
     """
     if as_json and not list_pending:
         raise InputError("--json goes with --list", hint="Example: retest review RUN --list --json")
+    deciding = accept is not None or reject is not None or accept_grounded
+    if list_pending and (deciding or reason):
+        # --list only shows: quietly ignoring --accept/--reject would let a script believe it decided.
+        raise InputError("--list only shows what is pending; it takes no --accept, --reject, --accept-grounded or --reason", hint="Decide first, then list: retest review RUN --accept P1 && retest review RUN --list")
     store = Store.open()
     current = load_review(store, run_id)
     if list_pending:
         _list(current, as_json)
         return
-    if accept or reject or accept_grounded:
+    if deciding:
         _batch(current, store, accept, reject, reason, accept_grounded)
         return
     if reason:
@@ -174,6 +183,9 @@ def export_cmd(
         raise InputError("give exactly one of --bibtex or --json", hint="Example: retest export RUN --bibtex")
     current = load_review(Store.open(), run_id)
     text = to_bibtex(current) if bibtex else to_json(current)
+    if not text:
+        # Empty output alone reads as a failure; say why it is empty.
+        err.print(f"Run {current.run.id}: no accepted proposal cites a paper, so the BibTeX is empty.", markup=False, highlight=False, soft_wrap=True)
     if out_file is None:
         typer.echo(text, nl=False)
         return

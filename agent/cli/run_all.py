@@ -76,8 +76,12 @@ def library_requests(
                 f"with --all, {option} takes a folder of cassettes, and {folder} is a file",
                 hint=f"Give a folder holding one cassette per line, named after it (e.g. {lines[0].stem}.yaml).",
             )
-    if record_dir is not None:
-        record_dir.mkdir(parents=True, exist_ok=True)
+    if replay_dir is not None and not replay_dir.exists():
+        # Checked once here: otherwise every line fails alike, each with its own "not found".
+        raise InputError(
+            f"--replay {replay_dir}: no such folder of cassettes",
+            hint=f"Give the folder holding one cassette per line, named after it (e.g. {lines[0].stem}.yaml).",
+        )
     folder = replay_dir or record_dir
 
     def request_for(path: Path) -> RunRequest:
@@ -96,13 +100,32 @@ def run_all(directory: Path, template: RunRequest, *, replay_dir: Path | None = 
     lines, request_for = library_requests(directory, template, replay_dir=replay_dir, record_dir=record_dir)
     # A configuration error (a missing key, a bad model string) would fail every line alike: report it once, up front.
     build_context(template, None)
+    if record_dir is not None:
+        # Only now, so a refused run leaves no empty folder behind.
+        _make_folder(record_dir, "--record")
     store = Store.open()
     view = LibraryView(len(lines))
-    with view.progress:
-        outcome = run_library(lines, request_for, store, progress_for=view.line, on_done=view.done)
+    try:
+        with view.progress:
+            outcome = run_library(lines, request_for, store, progress_for=view.line, on_done=view.done)
+    except KeyboardInterrupt:
+        # Typer would exit 130 silently; say what was kept and how to go on.
+        err.print(
+            "interrupted: lines not yet started were skipped. `retest runs` lists the runs made; continue one with `retest resume RUN_ID`.",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     print_summary(outcome)
     if outcome.failed:
         raise typer.Exit(int(ExitCode.RUN_FAILED))
+
+
+def _make_folder(folder: Path, option: str) -> None:
+    """Create the cassette folder up front: a path that cannot hold files fails before any paid call."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{option} {folder}: cannot create this folder: {exc.strerror or exc}", hint="Give a folder you can write to.") from None
 
 
 _STATUS = {"awaiting_review": "to review", "completed": "completed", "failed": "FAILED", "interrupted": "interrupted", "running": "running"}

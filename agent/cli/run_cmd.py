@@ -12,11 +12,12 @@ from typing import Annotated, Any
 import typer
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from agent.cli.app import app, date_option, err, out
 from agent.cli.run_all import run_all
 from agent.config import Settings, resolve_models
-from agent.errors import InputError
+from agent.errors import ExitCode, InputError
 from agent.report import build_report, money, render_markdown
 from agent.runner import RunOutcome, RunRequest, cassette_run_date, load_state, resume_run, start_run
 from agent.runs import list_runs, run_usage
@@ -35,6 +36,7 @@ class ProgressView:
     def __init__(self) -> None:
         self.claims: dict[str, tuple[str, str]] = {}
         self.nodes: list[str] = []
+        self.run_id: str | None = None
         self.live = Live(self._table(), console=err, transient=False, refresh_per_second=8)
 
     def _table(self) -> Table:
@@ -50,14 +52,23 @@ class ProgressView:
 
     @contextmanager
     def shown(self) -> Iterator[None]:
-        """Show the live table; end it on its own line, so a following error starts clean."""
+        """Show the live table from the first event on; end it on its own line, so a following error starts clean.
+
+        Starting it lazily keeps an error found before the run starts (a
+        missing file, a bad cassette, a missing key) the only thing printed.
+        """
         try:
-            with self.live:
-                yield
+            yield
         finally:
-            err.print()
+            if self.live.is_started:
+                self.live.stop()
+                err.print()
 
     def __call__(self, event: dict[str, Any]) -> None:
+        if not self.live.is_started:
+            self.live.start()
+        if event.get("stage") == "started" and "run_id" in event:
+            self.run_id = event["run_id"]
         if "claims" in event:
             self.claims = {c: ("waiting", "") for c in event["claims"]}
         elif "claim" in event:
@@ -65,6 +76,19 @@ class ProgressView:
         elif "node" in event and event["node"] not in self.nodes:
             self.nodes.append(event["node"])
         self.live.update(self._table())
+
+
+def _interrupted(run_id: str | None) -> typer.Exit:
+    """Say what Ctrl-C left behind and how to go on; returns the exit (130) to raise.
+
+    Typer would otherwise turn the KeyboardInterrupt into a silent exit 130.
+    """
+    if run_id:
+        message = f"interrupted: run {run_id} stopped; its finished steps are saved. Continue it with: retest resume {run_id}"
+    else:
+        message = "interrupted before the run started; nothing was recorded."
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(int(ExitCode.INTERRUPTED))
 
 
 def _summary(outcome: RunOutcome) -> None:
@@ -86,7 +110,7 @@ def _summary(outcome: RunOutcome) -> None:
     ungrounded = len(state.get("ungrounded", []))
     out.print(
         f"{len(proposals)} proposals ({sum(p.grounded for p in proposals)} grounded), {ungrounded} ungrounded citations removed; "
-        f"{len(usage)} model calls, {sum(u.input_tokens for u in usage)} tokens in, {sum(u.output_tokens for u in usage)} out; "
+        f"{sum(u.calls for u in usage)} model calls, {sum(u.input_tokens for u in usage)} tokens in, {sum(u.output_tokens for u in usage)} out; "
         f"estimated price {money(cost)}; arXiv requests {outcome.requests_sent}."
     )
     out.print(f"Status: {run.status}. Next: [bold]retest review {run.id}[/]   (full report: retest report {run.id})")
@@ -139,8 +163,11 @@ def run(
     request = RunRequest(mode=mode, cassette=cassette_path, models=models, run_date=date, use_cache=not no_cache, settings=settings)
     store = Store.open()
     view = ProgressView()
-    with view.shown():
-        outcome = start_run(line, request, store, progress=view)
+    try:
+        with view.shown():
+            outcome = start_run(line, request, store, progress=view)
+    except KeyboardInterrupt:
+        raise _interrupted(view.run_id) from None
     _summary(outcome)
     if report:
         _print_report(outcome.run.id, "md", store)
@@ -158,8 +185,11 @@ def resume(
     """
     store = Store.open()
     view = ProgressView()
-    with view.shown():
-        outcome = resume_run(run_id, store, settings=Settings(), progress=view)
+    try:
+        with view.shown():
+            outcome = resume_run(run_id, store, settings=Settings(), progress=view)
+    except KeyboardInterrupt:
+        raise _interrupted(run_id) from None
     _summary(outcome)
 
 
@@ -176,10 +206,13 @@ def runs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
         out.print_json(json.dumps([r.model_dump(mode="json") for r in records]))
         return
     table = Table(title="Runs")
+    width = max((len(r.id) for r in records), default=0)
     for col in ("run", "status", "line", "mode", "started"):
-        table.add_column(col)
+        # The ID is what every next command needs: never cut it; the other cells may fold.
+        table.add_column(col, no_wrap=col in ("run", "status"), min_width=width if col == "run" else None, overflow="fold")
     for r in records:
-        table.add_row(r.id, str(r.status), Path(r.line_path).name, r.mode, f"{r.started_at:%Y-%m-%d %H:%M}")
+        # A file name may hold '[...]': shown as is, never read as Rich markup.
+        table.add_row(r.id, str(r.status), Text(Path(r.line_path).name), r.mode, f"{r.started_at:%Y-%m-%d %H:%M}")
     out.print(table if records else "No runs yet. Start one with: retest run LINE")
 
 
@@ -206,6 +239,6 @@ def report_cmd(
         retest report 20261129-212400-3f9a --format json
     """
     if fmt not in ("md", "json"):
-        raise InputError(f"--format {fmt!r} is not md or json")
+        raise InputError(f"--format {fmt!r} is not md or json", hint=f"Example: retest report {run_id} --format json")
     _print_report(run_id, fmt, Store.open())
 

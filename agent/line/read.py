@@ -123,14 +123,19 @@ def write_text_atomic(path: Path, text: str) -> None:
 
     A reader sees the old file or the new one, never half of it; on failure
     the temporary file is removed and InputError names the path.
+    A symlink is written through: renaming over the link itself would
+    replace it with a copy and leave the file it points to unchanged.
     """
+    shown = path
+    if path.is_symlink():
+        path = path.resolve()
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         # os.open applies the umask (mkstemp would leave the file 0600).
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
         raise InputError(
-            f"{path}: cannot write here: {exc.strerror or exc}", hint="Check that the directory exists and is writable."
+            f"{shown}: cannot write here: {exc.strerror or exc}", hint="Check that the directory exists and is writable."
         ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -143,5 +148,5 @@ def write_text_atomic(path: Path, text: str) -> None:
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+            raise InputError(f"{shown}: cannot write: {exc.strerror or exc}") from None
         raise

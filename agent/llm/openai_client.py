@@ -145,4 +145,6 @@ class OpenAIClient:
             latency_s=latency_s,
             model=response.model,
         )
-        return usage.model_copy(update={"cost_usd": estimate_cost(response.model, usage)})
+        # No usage block: the tokens are unknown, so the cost is too (never the 0 that zero tokens would price at).
+        cost = estimate_cost(response.model, usage) if tokens is not None else None
+        return usage.model_copy(update={"cost_usd": cost})

@@ -4,7 +4,9 @@
 - record: vcrpy record_mode "all"; the SDKs call the real services (keys
           needed) and every accepted interaction is written, scrubbed, to the
           cassette. The file is replaced atomically and only if the block ends
-          without an exception, so a failed recording never clobbers a good one.
+          without an exception and every request it sent got an answer that
+          was recorded (see _unanswered.py), so a failed recording never
+          clobbers a good one.
 - replay: vcrpy record_mode "none"; every request must be in the cassette and
           the network is never used. A miss escaping the block becomes a
           CassetteMissError (exit code 4).
@@ -25,12 +27,13 @@ from typing import Any, Literal
 import vcr
 import yaml
 from vcr.cassette import Cassette
+from vcr.errors import CannotOverwriteExistingCassetteException, UnhandledHTTPRequestError
 from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
 from vcr.serialize import deserialize as vcr_deserialize
 from vcr.serialize import serialize as vcr_serialize
 
 from agent.errors import CassetteMissError, InputError
-from agent.recording import matching, scrub, serializer
+from agent.recording import _resets, _unanswered, matching, scrub, serializer
 from agent.recording.misses import cassette_miss_from, forget_senders, note_sender
 
 Mode = Literal["live", "record", "replay"]
@@ -158,6 +161,11 @@ def _serialise_playback(vcr_cassette: Cassette) -> None:
 
     vcrpy checks "not yet played" and then marks it played without a lock, so
     two branches sending the same request at once could both get one answer.
+    Its stubs check `can_play_response_for` before calling this, unlocked: a
+    branch that passed the check while another took the last answer gets
+    vcrpy's bare KeyError, which the SDKs report as a connection failure. It
+    is a miss (the run sent the request more often than the recording), so
+    it is raised as one.
     """
     lock = threading.Lock()
     play = vcr_cassette.play_response
@@ -165,7 +173,10 @@ def _serialise_playback(vcr_cassette: Cassette) -> None:
     @functools.wraps(play)
     def locked_play(request: Any) -> Any:
         with lock:
-            return play(request)
+            try:
+                return play(request)
+            except UnhandledHTTPRequestError:
+                raise CannotOverwriteExistingCassetteException(cassette=vcr_cassette, failed_request=request) from None
 
     vcr_cassette.play_response = locked_play
 
@@ -207,9 +218,12 @@ def cassette(mode: Mode, path: Path | None) -> Iterator[CassetteHandle]:
     forget_senders()
     _active_modes.append(mode)
     try:
-        with _use_cassette(mode, path) as vcr_cassette:
+        with _use_cassette(mode, path) as vcr_cassette, _resets.httpx_stays_patched():
             _serialise_playback(vcr_cassette)
+            seen = _unanswered.watch(vcr_cassette) if mode == "record" else None
             yield CassetteHandle(mode, path, vcr_cassette)
+            if seen is not None:
+                _unanswered.check_answered(vcr_cassette, seen, path)
     except CassetteMissError:
         raise
     except Exception as exc:

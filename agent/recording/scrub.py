@@ -106,14 +106,20 @@ def scrub_request(request: Request) -> Request:
     return request
 
 
-def scrub_response(response: dict[str, Any]) -> dict[str, Any] | None:
-    """vcrpy before_record_response: drop transient failures, keep allow-listed headers.
+def is_dropped(response: dict[str, Any]) -> bool:
+    """True for a live response `scrub_response` will not record (a transient failure).
 
     Responses loaded from a cassette file pass the status filter (a hand-written
     503 is a deliberate test of error handling); live ones do not.
     """
-    loaded = bool(response.pop(_LOADED_MARK, False))
-    if not loaded and is_transient_status(int(response["status"]["code"])):
+    return not response.get(_LOADED_MARK, False) and is_transient_status(int(response["status"]["code"]))
+
+
+def scrub_response(response: dict[str, Any]) -> dict[str, Any] | None:
+    """vcrpy before_record_response: drop transient failures (see `is_dropped`), keep allow-listed headers."""
+    dropped = is_dropped(response)
+    response.pop(_LOADED_MARK, None)
+    if dropped:
         return None
     response["headers"] = _keep_headers(response.get("headers") or {}, KEEP_RESPONSE_HEADERS)
     return response

@@ -122,8 +122,17 @@ def apply_review(
     """Write the run's accepted and edited proposals; see the module docstring for the rules."""
     _check_pending(review)
     source = Path(review.run.line_path)
+    if not source.exists():
+        # load_line's own hint (check the path) does not help: the path is the run's, not the user's input.
+        raise InputError(
+            f"{source}, the line run {review.run.id} read, no longer exists; the changes apply onto it",
+            hint=f"Put the file back at that path, then run `retest apply {review.run.id}` again.",
+        )
     loaded = load_line(source)
     target = (out or default_target(source, loaded)).absolute()
+    if target.is_dir():
+        # Not a conflict to --force through: no line file can be written over a folder.
+        raise InputError(f"{target} is a directory, not a line file", hint=f"Name a file, e.g. --out {target / default_target(source, loaded).name}")
     same_file = target.exists() and source.exists() and target.samefile(source)
     if same_file and loaded.format == "text":
         raise InputError(f"{target} is the plain-text line the run read; Retest never overwrites it", hint="Choose a .md file with --out.")

@@ -15,10 +15,23 @@ COMMENT = "#"
 
 
 def editor_command(env: Mapping[str, str] | None = None) -> list[str]:
-    """$EDITOR, else $VISUAL, else vi; split like a shell would ('code --wait' works)."""
+    """$EDITOR, else $VISUAL, else vi; split like a shell would ('code --wait' works).
+
+    InputError for a value that names no command (blank, or an unclosed quote),
+    so the review reports it and goes on instead of crashing.
+    """
     environ = os.environ if env is None else env
-    command = environ.get("EDITOR") or environ.get("VISUAL") or "vi"
-    return shlex.split(command)
+    name = "EDITOR" if environ.get("EDITOR") else "VISUAL" if environ.get("VISUAL") else None
+    command = environ[name] if name else "vi"
+    try:
+        words = shlex.split(command)
+    except ValueError as exc:
+        words, problem = [], str(exc).lower()
+    else:
+        problem = "it names no command"
+    if not words:
+        raise InputError(f"${name} is {command!r}: {problem}", hint="Set it to your editor, e.g. export EDITOR=nano.")
+    return words
 
 
 def edit_text(text: str, help_lines: list[str], *, env: Mapping[str, str] | None = None) -> str:

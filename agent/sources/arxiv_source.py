@@ -53,6 +53,9 @@ class ArxivSource:
         )
         self._cache = ArxivCache(store, ttl=ttl, now=now) if store is not None else None
         self.use_cache = use_cache
+        # Answers are cached per endpoint: a stand-in's papers must never answer a real run (nor the reverse).
+        # arXiv's own keys stay as they were, so existing caches remain valid.
+        self._endpoint = {} if api_url == ARXIV_API_URL else {"endpoint": api_url}
         self._today = today
         self._hits_lock = threading.Lock()
         self.cache_hits = 0
@@ -82,6 +85,7 @@ class ArxivSource:
             "window": [d.isoformat() for d in window] if window else None,
             "sort": sort,
             "size": max_results,
+            **self._endpoint,
         }
         cached = self._read(request)
         if cached is not None:
@@ -113,7 +117,7 @@ class ArxivSource:
             if parsed is None:
                 found[raw] = Lookup(requested=raw, status=LookupStatus.MALFORMED, error=NOT_AN_ID)
                 continue
-            cached = self._read(_lookup_key(raw))
+            cached = self._read(self._lookup_key(raw))
             if cached is not None:
                 found[raw] = Lookup.model_validate(cached).model_copy(update={"requested": raw})
             else:
@@ -141,8 +145,12 @@ class ArxivSource:
             papers = [to_paper(result) for result in feed.results]
             lookups = {raw: _match(raw, parsed, papers) for raw, parsed in batch}
         for raw, item in lookups.items():
-            self._write(_lookup_key(raw), item.model_dump(mode="json"))
+            self._write(self._lookup_key(raw), item.model_dump(mode="json"))
         return lookups
+
+    def _lookup_key(self, raw: str) -> dict[str, Any]:
+        # Per-ID keys, so a later run asks arXiv only for the IDs it has not seen.
+        return {"kind": "lookup", "ids": [clean(raw)], **self._endpoint}
 
     def _read(self, request: dict[str, Any]) -> Any | None:
         if self._cache is None or not self.use_cache:
@@ -158,14 +166,10 @@ class ArxivSource:
             self._cache.put(request, payload)
 
 
-def _lookup_key(raw: str) -> dict[str, Any]:
-    # Per-ID keys, so a later run asks arXiv only for the IDs it has not seen.
-    return {"kind": "lookup", "ids": [clean(raw)]}
-
-
 def _match(raw: str, wanted: ArxivId, papers: list[Paper]) -> Lookup:
-    """FOUND with the entry for `wanted` (same version if one was asked for), else MISSING."""
-    for paper in papers:
-        if paper.arxiv_id == wanted.base and (wanted.version is None or paper.version == wanted.version):
-            return Lookup(requested=raw, status=LookupStatus.FOUND, paper=paper)
-    return Lookup(requested=raw, status=LookupStatus.MISSING, error="arXiv has no paper with this ID")
+    """FOUND with the entry for `wanted` (same version if one was asked for, else the latest), else MISSING."""
+    same = [p for p in papers if p.arxiv_id == wanted.base and (wanted.version is None or p.version == wanted.version)]
+    if not same:
+        return Lookup(requested=raw, status=LookupStatus.MISSING, error="arXiv has no paper with this ID")
+    # A batch may also ask for an older version of the same paper ("X v1, X"): a bare ID means the current one.
+    return Lookup(requested=raw, status=LookupStatus.FOUND, paper=max(same, key=lambda p: p.version or 0))

@@ -112,6 +112,11 @@ class ArxivTransport:
                 raise translated from exc
         if feed.malformed:
             raise _Retryable(f"unreadable response ({feed.error})")
+        if feed.header.items_per_page == 0:
+            # Well-formed but not arXiv's Atom feed (every answer, even an empty one, states its page
+            # size): a proxy's or portal's page. Read as "no results", it would flag every anchor
+            # missing and be cached as such.
+            raise _Retryable("unreadable response (not an arXiv API feed)")
         return feed
 
 

@@ -8,10 +8,11 @@ A run's floor is the larger of two bounds:
   draft_proposals), each at the set model latency;
 - models: the longest chain of dependent model calls (plan, screen, judge of
   one claim, then the line's own calls) at the set latency.
-By default Retest's limiter spaces requests from the END of the previous
-response, so what it allows at best is n x response + (n-1) x spacing + the
-tail: the "limiter bound", shown beside the floor so a miss caused by that
-choice can be told apart from overhead.
+Retest's limiter spaces requests from the START of the previous one by
+default (the floor's own assumption); with RETEST_ARXIV_SPACING_FROM=end it
+waits for each response first, so what it allows at best is n x response +
+(n-1) x spacing + the tail: the "limiter bound", shown beside the floor so a
+miss caused by that choice can be told apart from overhead.
 """
 
 from __future__ import annotations

@@ -125,3 +125,37 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "--version")
     assert code == 0
     assert out.startswith("retest ")
+
+
+@pytest.mark.parametrize("flags", [(), ("--json",), ("--md",)])
+def test_output_onto_the_plain_text_line_being_read_is_refused(flags: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = tmp_path / "line.txt"
+    original = EXAMPLE.read_bytes()
+    line.write_bytes(original)
+    code, out, err = _run(capsys, "parse", str(line), *flags, "-o", str(line))
+    assert code == 2 and out == ""
+    other = tmp_path / ("line.json" if "--json" in flags else "line.md")
+    assert f"{line} is the line being read" in err and f"-o {other}" in " ".join(err.split())
+    assert line.read_bytes() == original, "the user's export must survive"
+    assert [p.name for p in tmp_path.iterdir()] == ["line.txt"]
+
+
+def test_output_onto_a_markdown_line_rewrites_it_canonically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    md = tmp_path / "line.md"
+    md.write_text(render_markdown(load_line(EXAMPLE).line), encoding="utf-8")
+    assert _run(capsys, "parse", str(md), "-o", str(md))[0] == 0, "canonical Markdown over Markdown loses nothing"
+    code, _, err = _run(capsys, "parse", str(md), "--json", "-o", str(md))
+    assert code == 2 and "is the line being read" in err
+    assert parse_markdown(md.read_text(encoding="utf-8"), source="md")[0] == load_line(EXAMPLE).line
+
+
+def test_output_through_a_symlink_writes_the_file_it_points_to(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    real = tmp_path / "library" / "line.md"
+    real.parent.mkdir()
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "line.md"
+    link.symlink_to(real)
+    assert _run(capsys, "parse", str(EXAMPLE), "-o", str(link))[0] == 0
+    assert link.is_symlink(), "the link is kept, not replaced by a copy"
+    assert parse_markdown(real.read_text(encoding="utf-8"), source="real")[0] == load_line(EXAMPLE).line
+    assert sorted(p.name for p in real.parent.iterdir()) == ["line.md"], "no temporary file left"

@@ -43,3 +43,12 @@ def test_missing_usage_block_counts_zero_tokens() -> None:
     usage = OpenAIClient("llama3.1", api_key="unused")._usage(ChatCompletion.model_validate(body), latency_s=0.1)
 
     assert (usage.input_tokens, usage.output_tokens, usage.cached_tokens, usage.cost_usd) == (0, 0, None, None)
+
+
+def test_missing_usage_block_leaves_the_cost_unknown_even_for_a_priced_model() -> None:
+    # A compatible proxy serving a priced model name without `usage`: the call was not free.
+    body = openai_completion("{}", model="gpt-4o")
+    del body["usage"]
+    usage = OpenAIClient("gpt-4o", api_key="unused")._usage(ChatCompletion.model_validate(body), latency_s=0.1)
+
+    assert usage.cost_usd is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -219,3 +220,55 @@ def test_a_hand_written_entry_missing_a_field_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="cannot be read"):
         with cassette("replay", path):
             pass
+
+
+def test_a_concurrent_repeat_beyond_the_recording_is_a_miss_not_a_connection_error(tmp_path, wire):
+    """Two branches pass vcrpy's "can play" check before either plays: the loser must still see a miss."""
+    path = tmp_path / "once.yaml"
+    with cassette("record", path):
+        _screen(wire.openai_client(wire.Scripted([wire.json_response(wire.openai_chat_answer("{}"))])), wire, "C1")
+
+    both_checked = threading.Barrier(2, timeout=5)
+    with cassette("replay", path) as handle:
+        recorded = handle._cassette
+        check = recorded.can_play_response_for
+
+        def check_then_wait(request):
+            answer = check(request)
+            both_checked.wait()  # the interleaving of two threads that both checked first
+            return answer
+
+        recorded.can_play_response_for = check_then_wait
+        client = wire.openai_client(wire.unreachable)
+
+        def branch(_: int) -> object:
+            try:
+                return _screen(client, wire, "C1").id
+            except Exception as exc:
+                return exc
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            outcomes = list(pool.map(branch, range(2)))
+    answered = [o for o in outcomes if isinstance(o, str)]
+    failed = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(answered) == 1 and len(failed) == 1
+    miss = cassette_miss_from(failed[0], method="POST", url=OPENAI_URL)
+    assert miss is not None and "already answered" in str(miss)
+
+
+def test_a_model_call_made_while_another_thread_sends_arxiv_a_real_request_is_recorded(tmp_path, wire):
+    """vcrpy sends a recorded http.client request (arXiv, through requests) inside force_reset(), which puts
+    back the real classes of every patched library; a model call in a parallel branch must still be recorded."""
+    from vcr.patch import force_reset  # what vcrpy's http.client stub enters around a real request
+
+    path = tmp_path / "overlap.yaml"
+    with cassette("record", path) as handle:
+        client = wire.openai_client(wire.Scripted([wire.json_response(wire.openai_chat_answer("{}"))]))
+        with force_reset():  # thread A, mid-way through sending its arXiv request ...
+            with ThreadPoolExecutor(max_workers=1) as pool:  # ... while branch B asks its model
+                pool.submit(_screen, client, wire, "C1").result()
+        assert handle.interaction_count == 1
+
+    with cassette("replay", path) as replay:
+        _screen(wire.openai_client(wire.unreachable), wire, "C1")
+    assert replay.all_played

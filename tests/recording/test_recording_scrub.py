@@ -10,6 +10,7 @@ import httpx2
 import pytest
 import yaml
 
+from agent.errors import ProviderError
 from agent.recording import cassette, cassette_miss_from
 from agent.recording.scrub import SECRET_HEADERS, VOLATILE_HEADER_PATTERNS
 
@@ -112,6 +113,37 @@ def test_transient_failures_are_not_recorded_but_the_answer_is(tmp_path, wire, f
         replayed = wire.openai_client(wire.unreachable).chat.completions.create(**wire.openai_screen_request("C3"))
     assert replayed.model_dump() == recorded.model_dump()
     assert handle.all_played
+
+
+def test_a_request_that_only_ever_failed_transiently_stops_the_recording(tmp_path, wire):
+    """Its failures are dropped, so nothing would answer it in replay: refuse to write a cassette that misses."""
+    overloaded = wire.json_response({"error": {"message": "overloaded", "type": "server_error"}}, 503, {"retry-after-ms": "1"})
+    path = tmp_path / "down.yaml"
+    path.write_text("previous: good recording\n")
+    with pytest.raises(ProviderError) as raised:
+        with cassette("record", path):
+            answered = wire.Scripted([wire.json_response(wire.openai_chat_answer("{}"))])
+            _ = wire.openai_client(answered).chat.completions.create(**wire.openai_screen_request("C1"))
+            with pytest.raises(Exception, match="overloaded"):  # the run goes on, as a graph node that catches it would
+                wire.openai_client(wire.Scripted([overloaded, overloaded]), max_retries=1).chat.completions.create(
+                    **wire.openai_screen_request("C3")
+                )
+    message = str(raised.value)
+    assert "POST api.openai.com/v1/chat/completions" in message and "HTTP 503" in message
+    assert "replay" in message and "record again" in message.lower()
+    assert path.read_text() == "previous: good recording\n", "the previous cassette is left as it was"
+
+
+def test_a_request_that_never_connected_stops_the_recording_too(tmp_path, wire):
+    def refused(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("connection refused", request=request)
+
+    path = tmp_path / "unreachable.yaml"
+    with pytest.raises(ProviderError, match=r"POST api.openai.com/v1/chat/completions \(no response\)"):
+        with cassette("record", path):
+            with pytest.raises(Exception, match="Connection error"):
+                wire.openai_client(refused).chat.completions.create(**wire.openai_screen_request("C3"))
+    assert not path.exists()
 
 
 def test_a_deterministic_client_error_is_recorded(tmp_path, wire):

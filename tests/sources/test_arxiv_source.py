@@ -234,3 +234,48 @@ def test_without_a_store_nothing_is_cached(tmp_path: Path) -> None:
         source.lookup(["2602.11865"])
     assert (source.requests_sent, source.cache_hits) == (2, 0)
     assert handle.all_played
+
+
+def test_an_unversioned_id_gets_the_latest_version_even_beside_its_own_v1(tmp_path: Path, make_source) -> None:
+    # arXiv answers both entries of "2502.07719v1,2502.07719", v1 first; the bare ID means the current version.
+    ids = ["2502.07719v1", "2502.07719"]
+    path = w.write_cassette(
+        tmp_path / "both.yaml", [w.lookup_interaction(ids, [w.entry("2502.07719", version=1), w.entry("2502.07719", version=2)])]
+    )
+    source = make_source()
+    with cassette("replay", path):
+        found = source.lookup(ids)
+    assert found["2502.07719v1"].paper is not None and found["2502.07719v1"].paper.version == 1
+    assert found["2502.07719"].paper is not None and found["2502.07719"].paper.version == 2
+    # and the cache, keyed per ID, keeps the bare ID's answer as the current version
+    assert make_source().lookup(["2502.07719"])["2502.07719"].paper.version == 2
+
+
+def test_answers_from_another_endpoint_are_never_served_for_arxiv(tmp_path: Path, make_source) -> None:
+    # A stand-in (RETEST_ARXIV_API_URL) shares the state directory with real runs; its papers must stay its own.
+    standin = "http://127.0.0.1:8000/api/query"
+    real = w.lookup_interaction(["2602.11865"], ["2602.11865"])
+    local = {**real, "request": {**real["request"], "uri": real["request"]["uri"].replace(w.lookup_url(["2602.11865"]).split("?")[0], standin)}}
+    path = w.write_cassette(tmp_path / "two_endpoints.yaml", [local, real])
+    with cassette("replay", path) as handle:
+        make_source(api_url=standin).lookup(["2602.11865"])
+        arxiv = make_source()
+        arxiv.lookup(["2602.11865"])
+    assert (arxiv.requests_sent, arxiv.cache_hits) == (1, 0)
+    assert handle.all_played
+    again = make_source()  # the default endpoint's own answer is cached as before
+    again.lookup(["2602.11865"])
+    assert (again.requests_sent, again.cache_hits) == (0, 1)
+
+
+def test_a_page_that_is_not_an_arxiv_feed_is_unreadable_not_an_empty_answer(tmp_path: Path, make_source) -> None:
+    # A proxy or captive portal answering 200 with its own page: not "no such paper", and never cached as one.
+    portal = w.interaction(w.lookup_url(["2602.11865"]), 200, "<html><body>Please sign in to the network</body></html>\n", content_type="text/html")
+    path = w.write_cassette(tmp_path / "portal.yaml", [portal, w.lookup_interaction(["2602.11865"], ["2602.11865"])])
+    with cassette("replay", path) as handle:
+        with pytest.raises(ProviderError, match="unreadable response"):
+            make_source(max_retries=0).lookup(["2602.11865"])
+        later = make_source()
+        assert later.lookup(["2602.11865"])["2602.11865"].status is LookupStatus.FOUND
+    assert (later.requests_sent, later.cache_hits) == (1, 0)
+    assert handle.all_played

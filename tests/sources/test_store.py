@@ -63,6 +63,22 @@ def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
         assert store.conn.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchone() is None
 
 
+def test_two_processes_opening_a_new_database_at_once_both_succeed(tmp_path: Path) -> None:
+    """B read the history before A's migrations committed, then finds each already applied."""
+    path = tmp_path / "retest.db"
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10.0)
+    conn.row_factory = sqlite3.Row
+    late = Store(conn, path)
+    late.migrate([])  # B: the bookkeeping table exists, nothing applied yet ...
+    stale: list[list[str]] = [[]]
+    real = late.applied_migrations
+    late.applied_migrations = lambda: stale.pop() if stale else real()  # type: ignore[method-assign]
+    Store.open(path).close()  # ... A applies every migration meanwhile ...
+    assert late.migrate(MIGRATIONS) == []  # ... and B's attempt finds them done, not broken
+    assert real() == [m.name for m in MIGRATIONS]
+    late.close()
+
+
 def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "retest.db"
     Store.open(path, migrations=[*MIGRATIONS, Migration("0100_future", "CREATE TABLE future (x);")]).close()

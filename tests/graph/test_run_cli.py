@@ -1,0 +1,156 @@
+"""`retest run`, `resume`, `runs` and `report` when the input is wrong or the user presses Ctrl-C.
+
+Each foreseeable problem ends in one message and its exit code, and leaves no
+run record that cannot be continued.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import agent.cli.run_cmd as run_cmd
+from agent.cli import run as cli
+from agent.config import resolve_models
+from agent.runner import RunRequest, cassette_run_date, load_state, start_run
+from agent.runs import RunRecord, RunStatus, get_run, insert_run, list_runs
+from agent.store import Store
+from tests.graph.test_record_then_replay import standins  # noqa: F401 - the stand-in services fixture
+
+REPO = Path(__file__).resolve().parents[2]
+LINE = REPO / "examples" / "bargaining-power.txt"
+CASSETTE = REPO / "cassettes" / "demo" / "bargaining-power.yaml"
+
+
+def _err(capsys: pytest.CaptureFixture[str]) -> str:
+    return capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "no-such-line.txt", "--replay", str(CASSETTE)], "no-such-line.txt: no such file"),
+        (["run", str(LINE), "--replay", str(REPO / "cassettes")], "is a directory, not a cassette file"),
+    ],
+)
+def test_a_problem_found_before_the_run_starts_is_the_only_output(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(args) == 2
+    err = _err(capsys)
+    assert message in err
+    assert "Re-testing claims" not in err, "no empty progress table before the error"
+    assert err.startswith("error: ")
+    assert list_runs(Store.open()) == []
+
+
+@pytest.mark.parametrize("content", [b"{{{{ not: yaml: [\n", b"\xff\xfe binary"])
+def test_a_cassette_that_is_not_yaml_leaves_no_failed_run(content: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_bytes(content)
+    assert cli(["run", str(LINE), "--replay", str(broken)]) == 2
+    err = _err(capsys)
+    assert f"cassette {broken} cannot be read" in err and "Traceback" not in err
+    assert list_runs(Store.open()) == [], "a run that could never start is not recorded"
+
+
+def _raise_after_start(line: Path, request: RunRequest, store: Store, *, progress: Any = None) -> Any:
+    """start_run, with Ctrl-C pressed right after the run is recorded (before its first checkpoint)."""
+
+    def interrupt(event: dict[str, Any]) -> None:
+        if progress:
+            progress(event)
+        if event.get("stage") == "started":
+            raise KeyboardInterrupt
+
+    return start_run(line, request, store, progress=interrupt)
+
+
+def test_ctrl_c_names_the_run_and_how_to_continue_it(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(run_cmd, "start_run", _raise_after_start)
+    assert cli(["run", str(LINE), "--replay", str(CASSETTE)]) == 130
+    (run,) = list_runs(Store.open())
+    err = " ".join(_err(capsys).split())
+    assert f"interrupted: run {run.id} stopped" in err and f"retest resume {run.id}" in err
+
+
+def test_a_run_stopped_before_its_first_checkpoint_resumes_from_its_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(run_cmd, "start_run", _raise_after_start)
+    assert cli(["run", str(LINE), "--replay", str(CASSETTE)]) == 130
+    (run,) = list_runs(Store.open())
+    assert load_state(run.id, Store.open())[1] == {}, "nothing was checkpointed"
+    capsys.readouterr()
+    assert cli(["resume", run.id]) == 0, _err(capsys)
+    record, state, waiting = load_state(run.id, Store.open())
+    assert record.status is RunStatus.AWAITING_REVIEW and waiting == ("review",) and len(state["proposals"]) == 9
+
+
+def test_resume_refuses_a_line_that_changed_before_the_first_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = tmp_path / "line.txt"
+    line.write_bytes(LINE.read_bytes())
+    models = dict(resolve_models({}, None))
+    request = RunRequest(mode="replay", cassette=CASSETTE, models=models, run_date=cassette_run_date(CASSETTE))
+    with pytest.raises(KeyboardInterrupt):
+        _raise_after_start(line, request, Store.open())
+    (run,) = list_runs(Store.open())
+    line.write_text(LINE.read_text(encoding="utf-8").replace("In partner-selection", "In partner-choice"), encoding="utf-8")
+    assert cli(["resume", run.id]) == 5
+    err = _err(capsys)
+    assert f"{line} changed after run {run.id} started" in err and "retest run" in err
+
+
+def _insert(store: Store, run_id: str, *, line: str = "/x.txt", status: RunStatus = RunStatus.FAILED) -> None:
+    insert_run(store, RunRecord(
+        id=run_id, line_path=line, line_sha256="0" * 64, mode="replay", run_date=dt.date(2026, 11, 29), models={},
+        version="0", started_at=dt.datetime(2026, 11, 29, tzinfo=dt.UTC), status=status,
+    ))  # fmt: skip
+
+
+def test_run_ids_are_matched_by_plain_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    store = Store.open()
+    for run_id in ("20261129-212400-3f9a", "20261129-212401-aaaa", "20261130-080000-bbbb"):
+        _insert(store, run_id)
+    assert get_run(store, "20261130").id == "20261130-080000-bbbb"
+    for typed in ("%", "2026112_-212400-3f9a", ""):
+        # '%' and '_' are no wildcards, and an empty ID (an unset shell variable) matches nothing.
+        assert cli(["report", typed]) == 2
+        assert "Traceback" not in _err(capsys)
+    assert cli(["report", "20261129-2124"]) == 2
+    err = _err(capsys)
+    assert "2 runs start with '20261129-2124'" in err and "20261129-212400-3f9a" in err and "20261129-212401-aaaa" in err
+
+
+def test_runs_never_cuts_a_run_id(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run_cmd.out, "width", 80)  # a standard terminal
+    _insert(Store.open(), "20261129-212400-3f9a", line="/lines/bargaining-power-and-more.txt", status=RunStatus.AWAITING_REVIEW)
+    assert cli(["runs"]) == 0
+    out = capsys.readouterr().out
+    assert "20261129-212400-3f9a" in out and "awaiting_review" in out, "the ID is what `retest review` needs"
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_a_recording_stopped_after_a_checkpoint_is_not_resumed_into_a_partial_cassette(standins, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cassette = tmp_path / "recorded.yaml"
+    request = RunRequest(mode="record", cassette=cassette, models=dict(resolve_models({}, None)), run_date=dt.date(2026, 11, 29))
+
+    def stop_after_anchors(event: dict[str, Any]) -> None:
+        if event.get("node") == "verify_anchors":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        start_run(LINE, request, Store.open(), progress=stop_after_anchors)
+    (run,) = list_runs(Store.open())
+    assert load_state(run.id, Store.open())[1], "the anchors' step was checkpointed"
+    assert not cassette.exists(), "an interrupted recording writes nothing"
+    assert cli(["resume", run.id]) == 2
+    err = " ".join(_err(capsys).split())
+    assert f"run {run.id} was recording to {cassette}" in err and f"--record {cassette}" in err
+    assert not cassette.exists(), "no cassette missing the anchors' calls"
+
+
+def test_runs_prints_a_line_name_verbatim(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run_cmd.out, "width", 200)
+    _insert(Store.open(), "20261129-212400-3f9a", line="/lines/notes[red]-2026.txt")
+    assert cli(["runs"]) == 0
+    assert "notes[red]-2026.txt" in capsys.readouterr().out
