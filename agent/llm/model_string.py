@@ -49,8 +49,10 @@ def parse_model_string(text: str) -> ModelSpec:
     """
     raw = text.strip()
     provider, sep, rest = raw.partition(":")
-    if not sep or not rest:
+    if not sep:
         raise _bad(text, "it has no 'provider:' prefix")
+    if not rest:
+        raise _bad(text, f"no model name after {provider + ':'!r}")
     if provider not in PROVIDERS:
         raise _bad(text, f"unknown provider {provider!r} (known: {', '.join(PROVIDERS)})")
     if provider == "openai-compatible":

@@ -141,6 +141,8 @@ def max_retries_for(mode: Mode | None = None, *, live: int = 2) -> int:
 
 def _check_replayable(path: Path) -> None:
     """Fail with an input error before replay if the cassette is absent or unreadable."""
+    if path.is_dir():
+        raise InputError(f"cassette {path} is a directory, not a cassette file", hint="Give the cassette's .yaml file.")
     if not path.is_file():
         raise InputError(
             f"cassette {path} does not exist",

@@ -36,7 +36,7 @@ from agent.graph.build import build_graph
 from agent.graph.nodes.search import combine
 from agent.graph.records import SearchedQuery
 from agent.graph.serde import serializer
-from agent.line.read import load_line
+from agent.line.read import load_line, write_text_atomic
 from agent.recording import cassette, current_call
 from agent.recording import serializer as cassette_format
 from agent.runner import RunRequest, build_context
@@ -176,8 +176,8 @@ def build(scenario: Scenario, *, repo: Path = REPO) -> tuple[Path, dict[str, Any
             state = graph.get_state(config).values
         data = cassette_format.deserialize(recorded.read_text(encoding="utf-8")) if recorded.exists() else {"interactions": [], "version": 1}
     data["interactions"] = _in_stable_order(arxiv_answers.exchanges) + _in_stable_order(data["interactions"])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(cassette_format.serialize(data), encoding="utf-8")
+    # Atomic: a test replaying this cassette meanwhile never reads half a file.
+    write_text_atomic(target, cassette_format.serialize(data))
     return target, state
 
 

@@ -29,7 +29,7 @@ def test_valid_model_strings(text: str, expected: ModelSpec) -> None:
     ("text", "problem"),
     [
         ("gpt-5.4-mini", "no 'provider:' prefix"),
-        ("openai:", "no 'provider:' prefix"),
+        ("openai:", "no model name after 'openai:'"),
         ("google:gemini-3-pro", "unknown provider 'google'"),
         ("OpenAI:gpt-5", "unknown provider 'OpenAI'"),
         ("openai:gpt 5", "'gpt 5' is not a model name"),

@@ -272,3 +272,12 @@ def test_a_model_call_made_while_another_thread_sends_arxiv_a_real_request_is_re
     with cassette("replay", path) as replay:
         _screen(wire.openai_client(wire.unreachable), wire, "C1")
     assert replay.all_played
+
+
+def test_replaying_a_directory_says_it_is_one(tmp_path):
+    from agent.errors import InputError
+    from agent.recording import cassette
+
+    with pytest.raises(InputError, match="is a directory"):
+        with cassette("replay", tmp_path):
+            pass
