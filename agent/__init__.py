@@ -1,8 +1,47 @@
-"""Retest: re-test an inquiring line's dated claims against newer arXiv work."""
+"""Retest: re-test an inquiring line's dated claims against newer arXiv work.
 
+The library API, for use without the CLI:
+
+    from pathlib import Path
+    from agent import RunRequest, Store, load_line, start_run
+
+    loaded = load_line(Path("examples/bargaining-power.txt"))
+    outcome = start_run(Path("examples/bargaining-power.txt"),
+                        RunRequest(mode="replay", cassette=Path("cassettes/demo/bargaining-power.yaml"),
+                                   models={...}), Store.open())
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("retest")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
+
+# Public name -> defining module. Imported on first use: `import agent` stays cheap,
+# and the model SDKs and LangGraph load only for what needs them.
+_EXPORTS = {
+    "Line": "agent.line.models",
+    "load_line": "agent.line.read",
+    "render_markdown": "agent.line.markdown",
+    "build_graph": "agent.graph.build",
+    "RunRequest": "agent.runner",
+    "start_run": "agent.runner",
+    "resume_run": "agent.runner",
+    "Store": "agent.store",
+    "Settings": "agent.config",
+    "make_client": "agent.llm.factory",
+    "ArxivSource": "agent.sources",
+    "cassette": "agent.recording",
+}
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'agent' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

@@ -41,3 +41,12 @@ def test_every_readme_command_exists_with_its_options(argv, capsys):
     help_text = capsys.readouterr().out
     for option in (w.split("=")[0] for w in argv if w.startswith("--")):
         assert option in help_text, f"README uses {option} but `retest {' '.join(command)} --help` does not offer it"
+
+
+def test_the_library_api_names_resolve():
+    import agent
+
+    for name in agent.__all__:
+        assert getattr(agent, name) is not None, name
+    with pytest.raises(AttributeError):
+        agent.not_a_name  # noqa: B018
