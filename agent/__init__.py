@@ -3,12 +3,13 @@
 The library API, for use without the CLI:
 
     from pathlib import Path
-    from agent import RunRequest, Store, load_line, start_run
+    from agent import RunRequest, Store, start_run
+    from agent.config import resolve_models
 
-    loaded = load_line(Path("examples/bargaining-power.txt"))
-    outcome = start_run(Path("examples/bargaining-power.txt"),
-                        RunRequest(mode="replay", cassette=Path("cassettes/demo/bargaining-power.yaml"),
-                                   models={...}), Store.open())
+    request = RunRequest(mode="replay", cassette=Path("cassettes/demo/bargaining-power.yaml"),
+                         models=resolve_models({}, None))
+    outcome = start_run(Path("examples/bargaining-power.txt"), request, Store.open())
+    print({c: r.verdict.verdict for c, r in outcome.state["claim_results"].items()})
 """
 
 from __future__ import annotations
