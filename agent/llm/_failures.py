@@ -8,6 +8,9 @@ already been retried.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import anthropic
 import openai
 
@@ -37,6 +40,18 @@ def provider_failure(
     if isinstance(exc, _CONNECTION_ERRORS):
         return ProviderError(f"{where}: could not connect to {url} after retries.", hint=_NETWORK)
     return None
+
+
+@contextmanager
+def provider_errors(*, provider: Provider, model: str, task: str, url: str, secrets: tuple[str, ...]) -> Iterator[None]:
+    """Run an SDK call, raising the Retest error for whatever provider failure escapes it."""
+    try:
+        yield
+    except Exception as exc:
+        failure = provider_failure(exc, provider=provider, model=model, task=task, url=url, secrets=secrets)
+        if failure is None:
+            raise
+        raise failure from exc
 
 
 _LATER = "The provider is slow or down; try again later, or lower RETEST_MAX_CONCURRENT_CALLS."

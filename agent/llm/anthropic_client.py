@@ -26,7 +26,7 @@ import httpx2
 from anthropic.types import Message as AnthropicMessage
 
 from agent.errors import ModelOutputError
-from agent.llm._failures import provider_failure
+from agent.llm._failures import provider_errors
 from agent.llm.base import Completion, T, Usage
 from agent.llm.model_string import Provider
 from agent.llm.pool import model_call_slot
@@ -83,23 +83,15 @@ class AnthropicClient:
         # The API rejects an empty system prompt; leave it out instead.
         system: dict[str, Any] = {"system": instructions} if instructions else {}
         started = self._clock()
-        try:
-            with model_call_slot():
-                response = self._sdk.messages.create(
-                    model=self.model,
-                    max_tokens=max_tokens,
-                    messages=messages,  # type: ignore[arg-type]
-                    output_config=output_config,  # type: ignore[arg-type]
-                    **system,
-                )
-        except Exception as exc:
-            failure = provider_failure(
-                exc, provider=self.provider, model=self.model, task=task,
-                url=f"{self.base_url}/v1/messages", secrets=self._secrets,
-            )  # fmt: skip
-            if failure is None:
-                raise
-            raise failure from exc
+        url = f"{self.base_url}/v1/messages"
+        with provider_errors(provider=self.provider, model=self.model, task=task, url=url, secrets=self._secrets), model_call_slot():
+            response = self._sdk.messages.create(
+                model=self.model,
+                max_tokens=max_tokens,
+                messages=messages,  # type: ignore[arg-type]
+                output_config=output_config,  # type: ignore[arg-type]
+                **system,
+            )
         usage = self._usage(response, self._clock() - started)
         return Turn(text=self._answer_text(response, task, max_tokens), usage=usage)
 

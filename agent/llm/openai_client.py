@@ -29,7 +29,7 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from agent.errors import ModelOutputError
-from agent.llm._failures import provider_failure
+from agent.llm._failures import provider_errors
 from agent.llm.base import Completion, T, Usage
 from agent.llm.model_string import Provider
 from agent.llm.pool import model_call_slot
@@ -97,22 +97,14 @@ class OpenAIClient:
 
     def _send(self, task: str, messages: list[Message], response_format: dict[str, Any], max_tokens: int) -> Turn:
         started = self._clock()
-        try:
-            with model_call_slot():
-                response = self._sdk.chat.completions.create(
-                    model=self.model,
-                    messages=messages,  # type: ignore[arg-type]
-                    response_format=response_format,  # type: ignore[arg-type]
-                    **{self.token_limit_param: max_tokens},
-                )
-        except Exception as exc:
-            failure = provider_failure(
-                exc, provider=self.provider, model=self.model, task=task,
-                url=f"{self.base_url}/chat/completions", secrets=self._secrets,
-            )  # fmt: skip
-            if failure is None:
-                raise
-            raise failure from exc
+        url = f"{self.base_url}/chat/completions"
+        with provider_errors(provider=self.provider, model=self.model, task=task, url=url, secrets=self._secrets), model_call_slot():
+            response = self._sdk.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                response_format=response_format,  # type: ignore[arg-type]
+                **{self.token_limit_param: max_tokens},
+            )
         usage = self._usage(response, self._clock() - started)
         return Turn(text=self._answer_text(response, task, max_tokens), usage=usage)
 
