@@ -32,7 +32,7 @@ from agent.graph.serde import serializer
 from agent.line.read import load_line
 from agent.llm.factory import make_client
 from agent.recording import cassette
-from agent.runs import RunRecord, RunStatus, finish_run, get_run, git_revision, insert_run, new_run_id
+from agent.runs import RunRecord, RunStatus, claim_run, finish_run, get_run, git_revision, insert_run, new_run_id
 from agent.sources import ArxivSource, RateLimiter
 from agent.sources.ratelimit import set_default_interval
 from agent.store import Store, state_dir
@@ -205,6 +205,12 @@ def resume_run(run_id: str, store: Store, *, settings: Settings | None = None, p
     run = get_run(store, run_id)
     if run.status in (RunStatus.COMPLETED, RunStatus.AWAITING_REVIEW):
         raise InputError(f"run {run.id} is {run.status}; there is nothing to resume", hint=f"Review it with `retest review {run.id}`.")
+    if run.held_elsewhere():
+        # Two processes writing one run's checkpoints would interleave its steps.
+        raise InputError(
+            f"run {run.id} is still running in process {run.pid}",
+            hint="Wait for it to finish, or stop that process and resume again.",
+        )
     cassette_path = Path(run.cassette) if run.cassette else None
     request = RunRequest(mode=run.mode, cassette=cassette_path, models=run.models, run_date=run.run_date, settings=settings or Settings())
     check_mode(request.mode, cassette_path)
@@ -217,7 +223,7 @@ def resume_run(run_id: str, store: Store, *, settings: Settings | None = None, p
         )
     services = build_context(request, store)
     payload = None if checkpointed else _first_input(run)
-    finish_run(store, run.id, RunStatus.RUNNING)
+    claim_run(store, run.id)
     return _execute(run, payload, request, services, store, progress)
 
 

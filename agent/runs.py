@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
+import socket
 import subprocess
 from collections.abc import Iterable
 from enum import StrEnum
@@ -43,6 +45,20 @@ class RunRecord(BaseModel):
     ended_at: dt.datetime | None = None
     status: RunStatus
     error: str | None = None
+    pid: int | None = Field(default=None, description="The process executing (or last executing) the run.")
+    host: str | None = None
+
+    def held_elsewhere(self) -> bool:
+        """True while another live process on this machine is executing this run."""
+        if self.status is not RunStatus.RUNNING or self.pid is None or self.pid == os.getpid() or self.host != socket.gethostname():
+            return False
+        try:
+            os.kill(self.pid, 0)  # signal 0: only asks whether the process exists
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True  # it exists, under another user
+        return True
 
 
 def new_run_id(now: dt.datetime) -> str:
@@ -64,12 +80,22 @@ def git_revision(cwd: Path | None = None) -> str | None:
 
 
 def insert_run(store: Store, run: RunRecord) -> None:
+    """Record a new run as executed by this process."""
     with store.transaction() as conn:
         conn.execute(
-            "INSERT INTO runs (id, line_path, line_sha256, mode, cassette, run_date, models, prompts, version, git_rev, started_at, status)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO runs (id, line_path, line_sha256, mode, cassette, run_date, models, prompts, version, git_rev, started_at, status, pid, host)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (run.id, run.line_path, run.line_sha256, run.mode, run.cassette, run.run_date.isoformat(), json.dumps(run.models),
-             json.dumps(run.prompts), run.version, run.git_rev, run.started_at.isoformat(), run.status),
+             json.dumps(run.prompts), run.version, run.git_rev, run.started_at.isoformat(), run.status, os.getpid(), socket.gethostname()),
+        )
+
+
+def claim_run(store: Store, run_id: str) -> None:
+    """Mark a run as running again, in this process (a resume)."""
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE runs SET status = ?, ended_at = NULL, pid = ?, host = ? WHERE id = ?",
+            (RunStatus.RUNNING, os.getpid(), socket.gethostname(), run_id),
         )
 
 

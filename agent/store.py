@@ -101,6 +101,14 @@ MIGRATIONS: list[Migration] = [
     CREATE INDEX decisions_run ON decisions(run_id, proposal_id);
         """,
     ),
+    Migration(
+        "0004_run_owner",
+        """
+    -- Which process is executing a run, so a second `retest resume` can refuse it.
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    ALTER TABLE runs ADD COLUMN host TEXT;
+        """,
+    ),
 ]
 
 

@@ -143,3 +143,21 @@ def test_a_run_failing_late_keeps_the_cost_of_the_calls_it_made(tmp_path, capsys
     failed = list_runs(Store.open())[0]
     assert failed.status is RunStatus.FAILED
     assert sum(u.calls for u in run_usage(Store.open(), failed.id)) == 16, "every call before the miss is accounted for"
+
+
+def test_resume_refuses_a_run_another_live_process_is_executing(capsys):
+    assert cli(["run", str(LINE), "--replay", str(CASSETTE)]) == 0
+    store = Store.open()
+    run_id = list_runs(store)[0].id
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with store.transaction() as conn:  # as if that process were executing the run
+            conn.execute("UPDATE runs SET status = 'running', pid = ? WHERE id = ?", (other.pid, run_id))
+        capsys.readouterr()
+        assert cli(["resume", run_id]) == 2
+        assert f"still running in process {other.pid}" in capsys.readouterr().err
+    finally:
+        other.kill()
+        other.wait()
+    assert cli(["resume", run_id]) == 0, "once that process is gone, the run resumes"
+    assert list_runs(Store.open())[0].pid == os.getpid()
