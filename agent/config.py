@@ -79,9 +79,7 @@ def read_preset(name: str) -> dict[str, Any]:
     path = PRESETS_DIR / f"{name}.toml"
     # Membership, not just existence: a name like "../x" must not reach another file.
     if name not in available_presets():
-        raise ConfigError(
-            f"unknown preset {name!r}.", hint=f"Available presets: {', '.join(available_presets()) or '(none)'}."
-        )
+        raise ConfigError(f"unknown preset {name!r}.", hint=f"Available presets: {', '.join(available_presets()) or '(none)'}.")
     try:
         values = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

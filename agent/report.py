@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -41,7 +40,9 @@ class Report(BaseModel):
 
 
 def _sum(scope: str, records: list[UsageRecord]) -> CostLine:
-    total = sum((Usage(calls=r.calls, input_tokens=r.input_tokens, output_tokens=r.output_tokens, cost_usd=r.cost_usd) for r in records), Usage(calls=0, cost_usd=0.0))
+    total = sum(
+        (Usage(calls=r.calls, input_tokens=r.input_tokens, output_tokens=r.output_tokens, cost_usd=r.cost_usd) for r in records), Usage(calls=0, cost_usd=0.0)
+    )
     return CostLine(scope=scope, calls=total.calls, input_tokens=total.input_tokens, output_tokens=total.output_tokens, cost_usd=total.cost_usd)
 
 
@@ -96,9 +97,13 @@ def _result_lines(r: ClaimResult, claim: str, papers: dict[str, Paper]) -> list[
         out += ["", f"Error: {r.error}"]
     for f in r.findings:
         p = papers.get(f.arxiv_id)
-        out.append(f"- arXiv:{f.arxiv_id} ({p.published if p else '?'}) {p.title if p else ''} — {f.stance}, {f.confidence:.2f}: \"{f.quote}\"")
+        out.append(f'- arXiv:{f.arxiv_id} ({p.published if p else "?"}) {p.title if p else ""} — {f.stance}, {f.confidence:.2f}: "{f.quote}"')
     searched = "; ".join(f"[{q.aim}] {q.query} ({q.since}..{q.until})" for q in r.queries) or "nothing"
-    out += ["", f"Searched: {searched}. Candidates: {len(r.candidates)}; quotes dropped: {r.dropped_quotes}; citations dropped: {', '.join(r.dropped_citations) or 'none'}.", ""]
+    out += [
+        "",
+        f"Searched: {searched}. Candidates: {len(r.candidates)}; quotes dropped: {r.dropped_quotes}; citations dropped: {', '.join(r.dropped_citations) or 'none'}.",
+        "",
+    ]
     return out
 
 
@@ -123,7 +128,9 @@ def render_markdown(rep: Report) -> str:
     for r in rep.results:
         out += _result_lines(r, rep.claims.get(r.claim_id, ""), rep.papers)
     out += ["## Strongest contradicting work", ""]
-    out += [f"- arXiv:{c.arxiv_id} ({c.published}) {c.title} — against {c.claim_id}, {c.confidence:.2f}: \"{c.quote}\"" for c in rep.contradictions] or ["- none inside the window"]
+    out += [f'- arXiv:{c.arxiv_id} ({c.published}) {c.title} — against {c.claim_id}, {c.confidence:.2f}: "{c.quote}"' for c in rep.contradictions] or [
+        "- none inside the window"
+    ]
     out += ["", "## Research questions", ""]
     out += [f"- {q.id}: {q.text} (motivated by {', '.join(q.motivated_by) or '-'})" for q in rep.questions] or ["- none"]
     out += ["", "## Proposals", ""]
@@ -136,7 +143,7 @@ def render_markdown(rep: Report) -> str:
             out.append(f"- before: {p.before}")
         out.append(f"- after: {p.after}" + (f" ({p.new_date})" if p.new_date else ""))
         out.append(f"- why: {p.rationale}")
-        out += [f"- evidence: arXiv:{e.arxiv_id} {e.title} ({e.published})" + (f": \"{e.quote}\"" if e.quote else "") for e in p.evidence]
+        out += [f"- evidence: arXiv:{e.arxiv_id} {e.title} ({e.published})" + (f': "{e.quote}"' if e.quote else "") for e in p.evidence]
         out.append("")
     out += ["## Ungrounded citations removed", ""]
     out += [f"- {u.proposal_id}: arXiv:{u.arxiv_id} in {u.where} ({u.reason})" for u in rep.ungrounded] or ["- none"]
@@ -144,5 +151,3 @@ def render_markdown(rep: Report) -> str:
     for c in [*rep.cost_by_node, *rep.cost_by_claim, rep.total]:
         out.append(f"| {c.scope} | {c.calls} | {c.input_tokens} | {c.output_tokens} | {money(c.cost_usd)} |")
     return "\n".join(out) + "\n"
-
-

@@ -83,7 +83,9 @@ def check_mode(mode: Mode, cassette_path: Path | None) -> None:
     if mode in ("record", "replay") and cassette_path is None:
         raise InputError(f"--{mode} needs a cassette path")
     if cassette_path is not None and cassette_path.is_dir():
-        raise InputError(f"cassette {cassette_path} is a directory, not a cassette file", hint=f"Give a .yaml file, e.g. --{mode} cassettes/demo/bargaining-power.yaml.")
+        raise InputError(
+            f"cassette {cassette_path} is a directory, not a cassette file", hint=f"Give a .yaml file, e.g. --{mode} cassettes/demo/bargaining-power.yaml."
+        )
     if mode == "replay" and not cassette_path.is_file():
         raise InputError(f"cassette {cassette_path} not found", hint="Check the path, or record one with --record CASSETTE (needs keys).")
     if mode == "replay":
@@ -152,7 +154,9 @@ def _checkpointed_usage(run_id: str, store: Store) -> list[UsageRecord]:
         return list(graph.get_state({"configurable": {"thread_id": run_id}}).values.get("usage", []))
 
 
-def _execute(run: RunRecord, payload: Any, request: RunRequest, services: tuple[RunContext, ArxivSource], store: Store, progress: Progress | None) -> RunOutcome:
+def _execute(
+    run: RunRecord, payload: Any, request: RunRequest, services: tuple[RunContext, ArxivSource], store: Store, progress: Progress | None
+) -> RunOutcome:
     """Stream the graph under the run's recording mode and record how it ended."""
     ctx, source = services
     try:

@@ -22,6 +22,7 @@ from agent.errors import InputError
 from agent.graph.records import UsageRecord
 from agent.store import Store
 
+
 class RunStatus(StrEnum):
     RUNNING = "running"
     AWAITING_REVIEW = "awaiting_review"
@@ -85,8 +86,22 @@ def insert_run(store: Store, run: RunRecord) -> None:
         conn.execute(
             "INSERT INTO runs (id, line_path, line_sha256, mode, cassette, run_date, models, prompts, version, git_rev, started_at, status, pid, host)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (run.id, run.line_path, run.line_sha256, run.mode, run.cassette, run.run_date.isoformat(), json.dumps(run.models),
-             json.dumps(run.prompts), run.version, run.git_rev, run.started_at.isoformat(), run.status, os.getpid(), socket.gethostname()),
+            (
+                run.id,
+                run.line_path,
+                run.line_sha256,
+                run.mode,
+                run.cassette,
+                run.run_date.isoformat(),
+                json.dumps(run.models),
+                json.dumps(run.prompts),
+                run.version,
+                run.git_rev,
+                run.started_at.isoformat(),
+                run.status,
+                os.getpid(),
+                socket.gethostname(),
+            ),
         )
 
 
@@ -99,8 +114,16 @@ def claim_run(store: Store, run_id: str) -> None:
         )
 
 
-def finish_run(store: Store, run_id: str, status: RunStatus, *, prompts: dict[str, str] | None = None, error: str | None = None,
-               usage: Iterable[UsageRecord] | None = None, ended_at: dt.datetime | None = None) -> None:
+def finish_run(
+    store: Store,
+    run_id: str,
+    status: RunStatus,
+    *,
+    prompts: dict[str, str] | None = None,
+    error: str | None = None,
+    usage: Iterable[UsageRecord] | None = None,
+    ended_at: dt.datetime | None = None,
+) -> None:
     """Record how a run (or one sitting of it) ended; replaces its usage rows with the full list."""
     with store.transaction() as conn:
         row = conn.execute("SELECT prompts FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -115,7 +138,10 @@ def finish_run(store: Store, run_id: str, status: RunStatus, *, prompts: dict[st
             conn.execute("DELETE FROM run_usage WHERE run_id = ?", (run_id,))
             conn.executemany(
                 "INSERT INTO run_usage VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [(run_id, u.node, u.claim_id, u.role, u.model, u.calls, u.input_tokens, u.output_tokens, u.cached_tokens, u.latency_s, u.cost_usd) for u in usage],
+                [
+                    (run_id, u.node, u.claim_id, u.role, u.model, u.calls, u.input_tokens, u.output_tokens, u.cached_tokens, u.latency_s, u.cost_usd)
+                    for u in usage
+                ],
             )
 
 
@@ -137,9 +163,7 @@ def get_run(store: Store, run_id: str) -> RunRecord:
         if row is not None:
             return _record(row)
         # substr, not LIKE: '%' and '_' in what the user typed are not wildcards.
-        rows = store.conn.execute(
-            "SELECT * FROM runs WHERE substr(id, 1, ?) = ? ORDER BY started_at DESC", (len(wanted), wanted)
-        ).fetchall()
+        rows = store.conn.execute("SELECT * FROM runs WHERE substr(id, 1, ?) = ? ORDER BY started_at DESC", (len(wanted), wanted)).fetchall()
     if len(rows) == 1:
         return _record(rows[0])
     if rows:
@@ -160,4 +184,4 @@ def list_runs(store: Store, *, status: RunStatus | None = None) -> list[RunRecor
 def run_usage(store: Store, run_id: str) -> list[UsageRecord]:
     with store.lock:
         rows = store.conn.execute("SELECT * FROM run_usage WHERE run_id = ?", (run_id,)).fetchall()
-    return [UsageRecord.model_validate({k: r[k] for k in r.keys() if k != "run_id"}) for r in rows]
+    return [UsageRecord.model_validate({k: r[k] for k in r.keys() if k != "run_id"}) for r in rows]  # noqa: SIM118 - sqlite3.Row iterates values, not keys

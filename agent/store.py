@@ -186,10 +186,7 @@ class Store:
         """Apply the migrations not yet applied, each atomically; return their names."""
         with self.lock:
             self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS migrations ("
-                " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-                " name TEXT NOT NULL UNIQUE,"
-                " applied_at TEXT NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS migrations ( seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, applied_at TEXT NOT NULL)"
             )
             applied = self.applied_migrations()
             _check_history(applied, [m.name for m in migrations], self.path)
@@ -205,10 +202,7 @@ class Store:
         name = migration.name.replace("'", "''")
         # executescript runs several statements; wrapping them in BEGIN/COMMIT
         # keeps the schema change and its record in one transaction.
-        script = (
-            f"BEGIN IMMEDIATE;\n{migration.sql.strip().rstrip(';')};\n"
-            f"INSERT INTO migrations (name, applied_at) VALUES ('{name}', '{now}');\nCOMMIT;"
-        )
+        script = f"BEGIN IMMEDIATE;\n{migration.sql.strip().rstrip(';')};\nINSERT INTO migrations (name, applied_at) VALUES ('{name}', '{now}');\nCOMMIT;"
         try:
             self._conn.executescript(script)
         except sqlite3.Error as exc:

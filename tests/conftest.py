@@ -86,9 +86,7 @@ def allowed_hosts(request: pytest.FixtureRequest, vcr_config: dict) -> list[str]
 def _clean_environment(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """State under a temporary RETEST_HOME; no keys unless a live test was asked for."""
     for name in list(os.environ):
-        if name.startswith("RETEST_"):
-            monkeypatch.delenv(name)
-        elif not _live(request) and (is_secret_env_name(name) or name in _PROVIDER_ENV):
+        if name.startswith("RETEST_") or not _live(request) and (is_secret_env_name(name) or name in _PROVIDER_ENV):
             monkeypatch.delenv(name)
     monkeypatch.setenv("RETEST_HOME", str(tmp_path / ".retest"))
 

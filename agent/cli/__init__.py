@@ -19,15 +19,16 @@ try:
     from rich.markup import escape
     from typer.exceptions import TyperException
 
-    from agent.cli.app import app, err
-
     # Importing a command module registers its commands on `app`.
-    from agent.cli import parse_cmd  # noqa: F401,E402
-    from agent.cli import arxiv_cmd  # noqa: F401,E402
-    from agent.cli import models_cmd  # noqa: F401,E402
-    from agent.cli import run_cmd  # noqa: F401,E402
-    from agent.cli import review_cmd  # noqa: F401,E402
-    from agent.cli import eval_cmd  # noqa: F401,E402
+    from agent.cli import (
+        arxiv_cmd,  # noqa: F401,E402
+        eval_cmd,  # noqa: F401,E402
+        models_cmd,  # noqa: F401,E402
+        parse_cmd,  # noqa: F401,E402
+        review_cmd,  # noqa: F401,E402
+        run_cmd,  # noqa: F401,E402
+    )
+    from agent.cli.app import app, err
 except KeyboardInterrupt:
     sys.stderr.write("interrupted\n")
     raise SystemExit(int(ExitCode.INTERRUPTED)) from None

@@ -23,8 +23,7 @@ from agent.store import Store
 
 arxiv_app = typer.Typer(
     name="arxiv",
-    help="Search arXiv and look papers up, through Retest's rate limiter and cache.\n\n"
-    "Example: retest arxiv get 2501.16946 2306.14694",
+    help="Search arXiv and look papers up, through Retest's rate limiter and cache.\n\nExample: retest arxiv get 2501.16946 2306.14694",
     no_args_is_help=True,
 )
 app.add_typer(arxiv_app, name="arxiv")
@@ -151,4 +150,3 @@ def get_cmd(
             )
         out.print(table)
     _report_requests(source)
-

@@ -48,7 +48,10 @@ def _write_json(report: EvalReport, path: Path) -> None:
 
 def _plan(live: bool, record_dir: Path | None, cases: list[str] | None) -> EvalPlan:
     if live and record_dir is None:
-        raise InputError("--live needs --record-dir DIR, where the fresh cassettes are written", hint="Example: retest eval evals/suites/starter_v1.yaml --live --record-dir cassettes/evals-new")
+        raise InputError(
+            "--live needs --record-dir DIR, where the fresh cassettes are written",
+            hint="Example: retest eval evals/suites/starter_v1.yaml --live --record-dir cassettes/evals-new",
+        )
     if record_dir is not None and not live:
         raise InputError("--record-dir is for --live runs only", hint="Replay needs no record directory: drop --record-dir, or add --live (needs keys).")
     if record_dir is not None and record_dir.exists() and not record_dir.is_dir():
@@ -59,9 +62,13 @@ def _plan(live: bool, record_dir: Path | None, cases: list[str] | None) -> EvalP
 @app.command("eval")
 def eval_cmd(
     suite: Annotated[Path, typer.Argument(help="The suite file, e.g. evals/suites/starter_v1.yaml.")],
-    baseline: Annotated[Path | None, typer.Option(help="An earlier `--json` report: fail on any drop in accuracy or recall, or a cost rise over --tolerance.")] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="An earlier `--json` report: fail on any drop in accuracy or recall, or a cost rise over --tolerance.")
+    ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full report, with its manifest, as JSON to this file.")] = None,
-    tolerance: Annotated[float, typer.Option(min=0.0, help="Percent by which tokens, calls, arXiv requests or price may rise over the baseline.")] = DEFAULT_TOLERANCE_PCT,
+    tolerance: Annotated[
+        float, typer.Option(min=0.0, help="Percent by which tokens, calls, arXiv requests or price may rise over the baseline.")
+    ] = DEFAULT_TOLERANCE_PCT,
     case: Annotated[list[str] | None, typer.Option("--case", help="Run only this case (repeatable).")] = None,
     live: Annotated[bool, typer.Option("--live", help="Call the real services (keys needed) instead of replaying, recording fresh cassettes.")] = False,
     record_dir: Annotated[Path | None, typer.Option(help="With --live: write DIR/<case>.yaml for every case run.")] = None,

@@ -44,7 +44,12 @@ def parse(
     as_md: Annotated[bool, typer.Option("--md", help="Print the line as canonical Retest Markdown.")] = False,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="Write to this file (atomically) instead of printing; JSON if it ends in .json, else Markdown, unless --json/--md says.", show_default=False),
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write to this file (atomically) instead of printing; JSON if it ends in .json, else Markdown, unless --json/--md says.",
+            show_default=False,
+        ),
     ] = None,
     input_format: Annotated[
         InputFormat, typer.Option("--format", help="Input format; auto detects Markdown by its '---' front matter.", case_sensitive=False)

@@ -82,7 +82,9 @@ def _batch(review: ReviewRun, store: Store, accept: str | None, reject: str | No
 
 @app.command()
 def review(
-    run_id: Annotated[str | None, typer.Argument(help="The run (a unique prefix is enough). Default: the latest run waiting for review.", show_default=False)] = None,
+    run_id: Annotated[
+        str | None, typer.Argument(help="The run (a unique prefix is enough). Default: the latest run waiting for review.", show_default=False)
+    ] = None,
     accept: AcceptIds = None,
     reject: RejectIds = None,
     reason: Annotated[str | None, typer.Option(help="Why: recorded with every --reject.", show_default=False)] = None,
@@ -109,7 +111,10 @@ def review(
     deciding = accept is not None or reject is not None or accept_grounded
     if list_pending and (deciding or reason):
         # --list only shows: quietly ignoring --accept/--reject would let a script believe it decided.
-        raise InputError("--list only shows what is pending; it takes no --accept, --reject, --accept-grounded or --reason", hint="Decide first, then list: retest review RUN --accept P1 && retest review RUN --list")
+        raise InputError(
+            "--list only shows what is pending; it takes no --accept, --reject, --accept-grounded or --reason",
+            hint="Decide first, then list: retest review RUN --accept P1 && retest review RUN --list",
+        )
     store = Store.open()
     current = load_review(store, run_id)
     if list_pending:
@@ -137,7 +142,9 @@ def _date(value: str | None) -> dt.date | None:
 def apply_cmd(
     run_id: Annotated[str, typer.Argument(help="The reviewed run (a unique prefix is enough).")],
     out_file: Annotated[Path | None, typer.Option("--out", help="Write the canonical Markdown line here instead.", show_default=False)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Apply even if the line file changed since the run, or replace an unrelated target (a backup is kept).")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Apply even if the line file changed since the run, or replace an unrelated target (a backup is kept).")
+    ] = False,
     date: Annotated[str | None, typer.Option(help="Date of the changelog entry (YYYY-MM-DD). Default: today.", show_default=False)] = None,
 ) -> None:
     """Write a reviewed run's accepted and edited proposals into the line's canonical Markdown file.
@@ -156,7 +163,9 @@ def apply_cmd(
     result = apply_review(current, backup_dir=store.path.parent / "backups", out=out_file, force=force, today=_date(date))
     rid = current.run.id
     if result.status is ApplyStatus.ALREADY_APPLIED:
-        out.print(f"Run {rid} is already applied to {result.target} (its changelog names the run); nothing changed.", markup=False, highlight=False, soft_wrap=True)
+        out.print(
+            f"Run {rid} is already applied to {result.target} (its changelog names the run); nothing changed.", markup=False, highlight=False, soft_wrap=True
+        )
     elif result.status is ApplyStatus.NOTHING_ACCEPTED:
         out.print(f"Run {rid}: no proposal was accepted; nothing to apply, no file written.", markup=False, highlight=False, soft_wrap=True)
     else:

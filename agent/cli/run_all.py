@@ -149,7 +149,9 @@ def print_summary(outcome: LibraryOutcome) -> None:
     for name, footer in columns:
         numeric = name not in ("line", "status", "run")
         # The run ID may fold on a narrow terminal; the line's name should not.
-        table.add_column(name, footer=footer, justify="right" if numeric else "left", no_wrap=name != "run", overflow="fold", min_width=16 if name == "line" else None)
+        table.add_column(
+            name, footer=footer, justify="right" if numeric else "left", no_wrap=name != "run", overflow="fold", min_width=16 if name == "line" else None
+        )
     for r in results:
         done = r.ok
         table.add_row(

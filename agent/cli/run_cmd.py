@@ -23,7 +23,9 @@ from agent.runner import RunOutcome, RunRequest, cassette_run_date, load_state, 
 from agent.runs import list_runs, run_usage
 from agent.store import Store
 
-ModelFlag = Annotated[str | None, typer.Option(help="Model for this role, e.g. openai:gpt-5.4-mini (overrides RETEST_<ROLE> and the preset).", show_default=False)]
+ModelFlag = Annotated[
+    str | None, typer.Option(help="Model for this role, e.g. openai:gpt-5.4-mini (overrides RETEST_<ROLE> and the preset).", show_default=False)
+]
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -118,7 +120,9 @@ def _summary(outcome: RunOutcome) -> None:
 
 @app.command()
 def run(
-    line: Annotated[Path | None, typer.Argument(help="The line file: the library's plain-text export or a canonical .md file (omit with --all).", show_default=False)] = None,
+    line: Annotated[
+        Path | None, typer.Argument(help="The line file: the library's plain-text export or a canonical .md file (omit with --all).", show_default=False)
+    ] = None,
     replay: Annotated[Path | None, typer.Option(help="Replay every call from this cassette: no keys, no network.")] = None,
     record: Annotated[Path | None, typer.Option(help="Call the real services (keys needed) and record every call into this cassette.")] = None,
     preset: Annotated[str | None, typer.Option(help="Named preset of models (see `retest models`).")] = None,
@@ -129,7 +133,14 @@ def run(
     run_date: Annotated[str | None, typer.Option(help="The date the run re-tests against (YYYY-MM-DD). Default: today; in replay, the cassette's.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask arXiv again even for fresh cached results.")] = False,
     report: Annotated[bool, typer.Option("--report", help="Print the full Markdown report after the summary.")] = False,
-    all_dir: Annotated[Path | None, typer.Option("--all", help="Re-test every line file (*.txt, *.md) in this folder, several at once; --replay/--record then name a folder with one cassette per line (<line>.yaml).", show_default=False)] = None,
+    all_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--all",
+            help="Re-test every line file (*.txt, *.md) in this folder, several at once; --replay/--record then name a folder with one cassette per line (<line>.yaml).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Re-test every dated claim of LINE against newer arXiv work and draft proposals for review.
 
@@ -241,4 +252,3 @@ def report_cmd(
     if fmt not in ("md", "json"):
         raise InputError(f"--format {fmt!r} is not md or json", hint=f"Example: retest report {run_id} --format json")
     _print_report(run_id, fmt, Store.open())
-

@@ -88,7 +88,9 @@ def _cost_deltas(case: str, now: Metrics, before: Metrics, tolerance_pct: float)
         limit = old * (1 + tolerance_pct / 100)
         rise = f"+{(new - old) / old * 100:.1f}%" if old else "from 0"
         over = new > limit + 1e-12
-        out.append(Delta(case=case, metric=metric, baseline=old, current=new, regression=over, note=f"{rise}, over the {tolerance_pct:g}% tolerance" if over else ""))
+        out.append(
+            Delta(case=case, metric=metric, baseline=old, current=new, regression=over, note=f"{rise}, over the {tolerance_pct:g}% tolerance" if over else "")
+        )
     return out
 
 
@@ -101,7 +103,9 @@ def compare(current: EvalReport, baseline: EvalReport, tolerance_pct: float = DE
         if before is None or before.status is not CaseStatus.SCORED or case.status in (CaseStatus.SKIPPED, CaseStatus.CASSETTE_MISS):
             continue
         if case.metrics is None:
-            deltas.append(Delta(case=case.name, metric="status", baseline=None, current=None, regression=True, note=f"scored in the baseline, now {case.status}"))
+            deltas.append(
+                Delta(case=case.name, metric="status", baseline=None, current=None, regression=True, note=f"scored in the baseline, now {case.status}")
+            )
             continue
         assert before.metrics is not None
         deltas += _quality_deltas(case.name, case.metrics, before.metrics)
@@ -130,7 +134,10 @@ def verdict_of(report: EvalReport) -> RetestError | None:
     misses = [c for c in report.cases if c.status is CaseStatus.CASSETTE_MISS]
     if misses:
         detail = "\n".join(f"case {c.name}: {c.error}" for c in misses)
-        return CassetteMissError(f"{len(misses)} case(s) could not be replayed:\n{detail}", hint="A changed prompt, model or graph asks for requests the cassettes lack: re-record with `retest eval SUITE --live --record-dir DIR` (needs keys), or restore what the cassettes were recorded with.")
+        return CassetteMissError(
+            f"{len(misses)} case(s) could not be replayed:\n{detail}",
+            hint="A changed prompt, model or graph asks for requests the cassettes lack: re-record with `retest eval SUITE --live --record-dir DIR` (needs keys), or restore what the cassettes were recorded with.",
+        )
     errors = [c for c in report.cases if c.status is CaseStatus.ERROR]
     if errors:
         failed = RetestError("\n".join(f"case {c.name} failed: {c.error}" for c in errors))

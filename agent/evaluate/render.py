@@ -70,7 +70,9 @@ def costs_table(report: EvalReport) -> Table:
 
 
 def deltas_table(report: EvalReport) -> Table:
-    table = Table(title=f"Against baseline {report.baseline} (tolerance {report.tolerance_pct:g}%)", box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True)
+    table = Table(
+        title=f"Against baseline {report.baseline} (tolerance {report.tolerance_pct:g}%)", box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True
+    )
     for col in ("case", "metric", "baseline", "now", ""):
         table.add_column(col, no_wrap=True, justify="right" if col in ("baseline", "now") else "left")
     for d in report.deltas:

@@ -228,4 +228,3 @@ def write_schema(path: Path = SCHEMA_PATH) -> Path:
     """Write the suite JSON schema (evals/suites/suite.schema.json by default)."""
     path.write_text(json.dumps(suite_schema(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
-

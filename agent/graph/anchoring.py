@@ -14,7 +14,9 @@ import re
 from agent.line.models import AnchorPaper, Claim, FuzzyDate
 
 _WORD = re.compile(r"[a-z]{3,}")
-_STOP = frozenset("the and for from with over under into that this are was were not its their human humans".split())
+_STOP = frozenset(
+    ["the", "and", "for", "from", "with", "over", "under", "into", "that", "this", "are", "was", "were", "not", "its", "their", "human", "humans"]
+)
 DATE_BONUS = 0.2  # below any real word overlap: the date only breaks ties
 
 

@@ -20,7 +20,7 @@ class _Answer(BaseModel):
 
 
 class PlannedQuery(_Answer):
-    query: str = Field(description="An arXiv search_query expression, e.g. all:\"bargaining power\" AND all:AI.")
+    query: str = Field(description='An arXiv search_query expression, e.g. all:"bargaining power" AND all:AI.')
     aim: Literal["support", "contradict"]
 
 

@@ -50,10 +50,7 @@ def build_claim_graph() -> StateGraph:
 def fan_out(state: RunState) -> list[Send]:
     """One Send per claim, so the checkpointer sees each branch as its own task."""
     results = state.get("claim_results", {})
-    return [
-        Send("claim", {"line": state["line"], "run_date": state["run_date"], "claim": c, "result": results[c.id]})
-        for c in state["line"].prompt.claims
-    ]
+    return [Send("claim", {"line": state["line"], "run_date": state["run_date"], "claim": c, "result": results[c.id]}) for c in state["line"].prompt.claims]
 
 
 def build_graph() -> StateGraph:

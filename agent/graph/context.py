@@ -8,6 +8,7 @@ from typing import Protocol, TypeVar
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
+from agent.callsite import call_context
 from agent.graph.records import UsageRecord
 from agent.llm.base import ModelClient
 from agent.prompts import Prompt, load_prompt
@@ -39,8 +40,6 @@ class RunContext:
 
     def ask(self, *, role: str, node: str, claim_id: str | None, prompt: str, schema: type[T], values: dict[str, str]) -> tuple[T, UsageRecord]:
         """Render a prompt file, call the role's model, and account for the call."""
-        from agent.recording import call_context  # the recording room owns miss reporting
-
         loaded: Prompt = load_prompt(prompt)
         self.prompts_used[loaded.name] = loaded.sha256
         instructions, data = loaded.render(**values)

@@ -18,7 +18,6 @@ from agent.line.models import Claim, Line
 from agent.proposals import Decision, Proposal
 from agent.sources.models import Paper
 
-
 K = TypeVar("K")
 V = TypeVar("V")
 

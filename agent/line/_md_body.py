@@ -57,9 +57,7 @@ def _trim(section: Section) -> None:
         _trim(child)
 
 
-def named_children(
-    parent: Section, known: tuple[str, ...], required: tuple[str, ...], source: str
-) -> dict[str, Section]:
+def named_children(parent: Section, known: tuple[str, ...], required: tuple[str, ...], source: str) -> dict[str, Section]:
     """The subsections of `parent` by title; unknown, repeated or missing ones are errors."""
     found: dict[str, Section] = {}
     for child in parent.children:
@@ -84,9 +82,7 @@ def leaf(section: Section, source: str) -> list[str]:
     """The content of a section that must not have subsections."""
     if section.children:
         child = section.children[0]
-        raise LineFormatError(
-            source, f"unexpected heading {child.title!r} inside section {section.title!r}", lineno=child.lineno
-        )
+        raise LineFormatError(source, f"unexpected heading {child.title!r} inside section {section.title!r}", lineno=child.lineno)
     return section.content
 
 

@@ -91,15 +91,9 @@ def _front_matter(line: Line) -> fm.FrontMatter:
     return fm.FrontMatter(
         format=fm.FORMAT,
         slug=line.slug,
-        notes=[
-            fm.NoteMeta(id=n.id, title=n.title, date=fm.date_field(n.date) if n.date else None, arxiv_id=n.arxiv_id)
-            for n in line.notes
-        ],
+        notes=[fm.NoteMeta(id=n.id, title=n.title, date=fm.date_field(n.date) if n.date else None, arxiv_id=n.arxiv_id) for n in line.notes],
         claims=[fm.ClaimMeta(id=c.id, date=fm.date_field(c.date)) for c in prompt.claims],
-        anchors=[
-            fm.AnchorMeta(id=a.id, arxiv_id=a.arxiv_id, date=fm.date_field(a.cited_date), title=a.cited_title)
-            for a in prompt.anchors
-        ],
+        anchors=[fm.AnchorMeta(id=a.id, arxiv_id=a.arxiv_id, date=fm.date_field(a.cited_date), title=a.cited_title) for a in prompt.anchors],
         tasks=[t.number for t in prompt.tasks],
         flags=[fm.FlagMeta(id=f.id, target=f.target, reason=f.reason) for f in line.flags],
         changelog=[fm.ChangeMeta(date=e.date, run_id=e.run_id, models=e.models) for e in line.changelog],
@@ -154,11 +148,7 @@ def parse_markdown(text: str, *, source: str) -> tuple[Line, list[str]]:
         flags=_flags(front, top.get("Flags"), source),
         changelog=_changelog(front, top.get("Changelog"), source),
     )
-    warnings = [
-        f"{source}: anchor {a.id}: {a.arxiv_id!r} is not a well-formed arXiv ID"
-        for a in line.prompt.anchors
-        if not is_arxiv_id(a.arxiv_id)
-    ]
+    warnings = [f"{source}: anchor {a.id}: {a.arxiv_id!r} is not a well-formed arXiv ID" for a in line.prompt.anchors if not is_arxiv_id(a.arxiv_id)]
     return line, warnings
 
 
@@ -237,15 +227,9 @@ def _text(section: Section | None, source: str) -> str:
 
 def _flags(front: fm.FrontMatter, section: Section | None, source: str) -> list[Flag]:
     texts = items(section, [f.id for f in front.flags], "flag", source)
-    return [
-        Flag(id=m.id, target=m.target, text=decode_text(t), reason=m.reason)
-        for m, t in zip(front.flags, texts, strict=True)
-    ]
+    return [Flag(id=m.id, target=m.target, text=decode_text(t), reason=m.reason) for m, t in zip(front.flags, texts, strict=True)]
 
 
 def _changelog(front: fm.FrontMatter, section: Section | None, source: str) -> list[ChangelogEntry]:
     applied = items(section, [e.date.isoformat() for e in front.changelog], "changelog entry", source)
-    return [
-        ChangelogEntry(date=m.date, run_id=m.run_id, models=m.models, applied=decode_items(a))
-        for m, a in zip(front.changelog, applied, strict=True)
-    ]
+    return [ChangelogEntry(date=m.date, run_id=m.run_id, models=m.models, applied=decode_items(a)) for m, a in zip(front.changelog, applied, strict=True)]

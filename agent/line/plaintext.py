@@ -85,9 +85,7 @@ def _find_sections(lines: list[str], source: str) -> dict[str, int]:
         )
     bounds = {"heading": first, "end": len(lines)}
     bounds["sources"] = _require(lines, SOURCES, first + 1, len(lines), source, "'Sources N notes'", "after the synthesis")
-    bounds["prompt"] = _require(
-        lines, PROMPT, bounds["sources"] + 1, len(lines), source, "'Research prompt for your LLM'", "after the source notes"
-    )
+    bounds["prompt"] = _require(lines, PROMPT, bounds["sources"] + 1, len(lines), source, "'Research prompt for your LLM'", "after the source notes")
     bounds["tasks"] = _require(lines, TASKS, bounds["prompt"] + 1, len(lines), source, "'Your task:'", "after the claims")
     anchors = _find(lines, ANCHORS, bounds["prompt"] + 1, bounds["tasks"])
     if anchors is not None:
@@ -102,9 +100,7 @@ def _find(lines: list[str], pattern: re.Pattern[str], start: int, end: int) -> i
     return next((i for i in range(start, end) if pattern.fullmatch(lines[i])), None)
 
 
-def _require(
-    lines: list[str], pattern: re.Pattern[str], start: int, end: int, source: str, name: str, where: str
-) -> int:
+def _require(lines: list[str], pattern: re.Pattern[str], start: int, end: int, source: str, name: str, where: str) -> int:
     found = _find(lines, pattern, start, end)
     if found is None:
         raise LineFormatError(
@@ -134,9 +130,7 @@ def _parse_notes(lines: list[str], bounds: dict[str, int], source: str, warnings
             lineno=last.lineno,
             hint="Each note is a title paragraph followed by a summary paragraph, separated by blank lines.",
         )
-    notes = [
-        SourceNote(id=f"N{i + 1}", title=paras[2 * i].text, summary=paras[2 * i + 1].text) for i in range(len(paras) // 2)
-    ]
+    notes = [SourceNote(id=f"N{i + 1}", title=paras[2 * i].text, summary=paras[2 * i + 1].text) for i in range(len(paras) // 2)]
     match = SOURCES.fullmatch(lines[bounds["sources"]])
     announced = int(match["count"]) if match else len(notes)
     if announced != len(notes):

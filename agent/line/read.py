@@ -134,9 +134,7 @@ def write_text_atomic(path: Path, text: str) -> None:
         # os.open applies the umask (mkstemp would leave the file 0600).
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
-        raise InputError(
-            f"{shown}: cannot write here: {exc.strerror or exc}", hint="Check that the directory exists and is writable."
-        ) from None
+        raise InputError(f"{shown}: cannot write here: {exc.strerror or exc}", hint="Check that the directory exists and is writable.") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)

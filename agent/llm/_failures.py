@@ -24,9 +24,7 @@ _TIMEOUTS = (openai.APITimeoutError, anthropic.APITimeoutError)
 _CONNECTION_ERRORS = (openai.APIConnectionError, anthropic.APIConnectionError)
 
 
-def provider_failure(
-    exc: Exception, *, provider: Provider, model: str, task: str, url: str, secrets: tuple[str, ...]
-) -> RetestError | None:
+def provider_failure(exc: Exception, *, provider: Provider, model: str, task: str, url: str, secrets: tuple[str, ...]) -> RetestError | None:
     """The Retest error for an SDK exception, or None when `exc` is not a provider failure."""
     # A replay that missed its cassette reaches us as a connection error; say what it really is.
     miss = cassette_miss_from(exc, method="POST", url=url)

@@ -61,9 +61,7 @@ class AnthropicClient:
         self._secrets = (api_key,)
         self._clock = clock
         # An explicit key and base URL keep ANTHROPIC_* profiles and ANTHROPIC_BASE_URL out of play.
-        self._sdk = anthropic.Anthropic(
-            api_key=api_key, base_url=self.base_url, max_retries=max_retries, timeout=timeout_s, http_client=http_client
-        )
+        self._sdk = anthropic.Anthropic(api_key=api_key, base_url=self.base_url, max_retries=max_retries, timeout=timeout_s, http_client=http_client)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.model_string!r})"
@@ -77,9 +75,7 @@ class AnthropicClient:
 
         return complete_structured(task=task, model_string=self.model_string, schema=schema, data=data, send=send)
 
-    def _send(
-        self, task: str, instructions: str, messages: list[Message], output_config: dict[str, Any], max_tokens: int
-    ) -> Turn:
+    def _send(self, task: str, instructions: str, messages: list[Message], output_config: dict[str, Any], max_tokens: int) -> Turn:
         # The API rejects an empty system prompt; leave it out instead.
         system: dict[str, Any] = {"system": instructions} if instructions else {}
         started = self._clock()

@@ -24,7 +24,7 @@ class Usage(BaseModel):
     model: str = Field(default="", description="The model name as the provider served it.")
     cost_usd: float | None = Field(default=None, description="Estimated; None when the model's price is unknown.")
 
-    def __add__(self, other: "Usage") -> "Usage":
+    def __add__(self, other: Usage) -> Usage:
         cached = None if self.cached_tokens is None and other.cached_tokens is None else (self.cached_tokens or 0) + (other.cached_tokens or 0)
         # A sum with any unknown price is unknown: never report a partial sum as the total.
         cost = None if self.cost_usd is None or other.cost_usd is None else self.cost_usd + other.cost_usd

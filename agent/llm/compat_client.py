@@ -16,10 +16,7 @@ from agent.llm.model_string import Provider
 from agent.llm.openai_client import OpenAIClient
 from agent.llm.schema import schema_in_words
 
-SCHEMA_INSTRUCTIONS = (
-    "Answer with one JSON object and nothing else. It must validate against this JSON schema:\n"
-    "```json\n{schema}\n```"
-)
+SCHEMA_INSTRUCTIONS = "Answer with one JSON object and nothing else. It must validate against this JSON schema:\n```json\n{schema}\n```"
 
 
 class CompatClient(OpenAIClient):

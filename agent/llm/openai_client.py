@@ -66,9 +66,7 @@ class OpenAIClient:
         self._secrets = (api_key,)
         self._clock = clock
         # base_url is always explicit so OPENAI_BASE_URL in the environment cannot redirect a replay.
-        self._sdk = openai.OpenAI(
-            api_key=api_key, base_url=self.base_url, max_retries=max_retries, timeout=timeout_s, http_client=http_client
-        )
+        self._sdk = openai.OpenAI(api_key=api_key, base_url=self.base_url, max_retries=max_retries, timeout=timeout_s, http_client=http_client)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.model_string!r})"

@@ -41,10 +41,7 @@ class PriceTable:
 def load_prices(path: Path = PRICES_FILE) -> PriceTable:
     """Read the price table once per process."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    models = {
-        name: Price(input=float(row["in"]), output=float(row["out"]), cached_input=float(row["cached_in"]))
-        for name, row in data["models"].items()
-    }
+    models = {name: Price(input=float(row["in"]), output=float(row["out"]), cached_input=float(row["cached_in"])) for name, row in data["models"].items()}
     return PriceTable(as_of=str(data["as_of"]), models=models)
 
 

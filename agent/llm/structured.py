@@ -59,8 +59,7 @@ def complete_structured(*, task: str, model_string: str, schema: type[T], data: 
         output = parse_answer(schema, second.text)
     except ValidationError as exc:
         raise ModelOutputError(
-            f"task {task!r} on {model_string}: the answer did not validate against {schema.__name__} "
-            f"after one retry:\n{describe_validation_error(exc)}",
+            f"task {task!r} on {model_string}: the answer did not validate against {schema.__name__} after one retry:\n{describe_validation_error(exc)}",
             hint="Check the task's prompt and schema; a stronger model for this role may follow the schema better.",
         ) from exc
     return Completion[schema](output=output, usage=usage)  # type: ignore[valid-type]

@@ -9,6 +9,7 @@ Public API:
   used by tests/conftest.py.
 """
 
+from agent.callsite import CallSite, call_context, current_call
 from agent.recording.cassette import (
     CassetteHandle,
     Mode,
@@ -19,7 +20,7 @@ from agent.recording.cassette import (
     vcr_options,
 )
 from agent.recording.matching import body_projection
-from agent.recording.misses import CallSite, call_context, cassette_miss_from, current_call
+from agent.recording.misses import cassette_miss_from
 from agent.recording.serializer import NAME as SERIALIZER_NAME
 
 __all__ = [

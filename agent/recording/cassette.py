@@ -113,11 +113,7 @@ class CassetteHandle:
         if self._cassette is None or self.mode != "replay":
             return []
         cassette = self._cassette
-        return [
-            f"{request.method} {request.host}{request.path}"
-            for index, (request, _) in enumerate(cassette.data)
-            if cassette.play_counts[index] == 0
-        ]
+        return [f"{request.method} {request.host}{request.path}" for index, (request, _) in enumerate(cassette.data) if cassette.play_counts[index] == 0]
 
     @property
     def all_played(self) -> bool:
@@ -237,4 +233,3 @@ def cassette(mode: Mode, path: Path | None) -> Iterator[CassetteHandle]:
         raise miss from exc
     finally:
         _active_modes.pop()
-

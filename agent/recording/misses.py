@@ -1,6 +1,6 @@
 """Cassette misses as user errors: which request, sent by which node, what to do.
 
-Graph nodes wrap their model and arXiv calls in `call_context(node, claim)`;
+Graph nodes wrap their model and arXiv calls in `agent.callsite.call_context(node, claim)`;
 clients catch exceptions from their SDK and pass them to `cassette_miss_from`,
 which finds vcrpy's miss anywhere in the exception chain.
 
@@ -13,54 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.request import Request
 
+from agent.callsite import CallSite, current_call
 from agent.errors import CassetteMissError
 from agent.recording.scrub import scrub_url
 
 _MAX_QUERY_SHOWN = 200  # enough for an arXiv id_list or search; prompts never travel in a query
 
 
-@dataclass(frozen=True)
-class CallSite:
-    """The graph node (and claim, in per-claim branches) that is sending requests."""
-
-    node: str
-    claim: str | None = None
-
-    def describe(self) -> str:
-        return f"node {self.node}, claim {self.claim}" if self.claim else f"node {self.node}"
-
-
-_CALL_SITE: ContextVar[CallSite | None] = ContextVar("retest_call_site", default=None)
-
-NEXT_STEP = (
-    "Re-record with --record CASSETTE (needs keys), "
-    "or restore the prompt/model that the cassette was recorded with."
-)
-
-
-@contextmanager
-def call_context(node: str, claim: str | None = None) -> Iterator[CallSite]:
-    """Name the node (and claim) for every request sent inside the block."""
-    site = CallSite(node, claim)
-    token = _CALL_SITE.set(site)
-    try:
-        yield site
-    finally:
-        _CALL_SITE.reset(token)
-
-
-def current_call() -> CallSite | None:
-    """The innermost active `call_context`, or None outside any."""
-    return _CALL_SITE.get()
+NEXT_STEP = "Re-record with --record CASSETTE (needs keys), or restore the prompt/model that the cassette was recorded with."
 
 
 # Which call site last sent each request, so a miss converted outside the

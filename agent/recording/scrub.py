@@ -26,9 +26,7 @@ KEEP_REQUEST_HEADERS = frozenset({"accept", "content-type", "anthropic-version",
 # Response headers the SDKs read: content-encoding stays only when vcrpy could
 # not decode the body (then it is still compressed); the retry headers matter
 # for hand-written 429/5xx cassettes (live ones are never recorded).
-KEEP_RESPONSE_HEADERS = frozenset(
-    {"content-type", "content-encoding", "x-should-retry", "retry-after", "retry-after-ms"}
-)
+KEEP_RESPONSE_HEADERS = frozenset({"content-type", "content-encoding", "x-should-retry", "retry-after", "retry-after-ms"})
 
 # Documented for readers and tests: never in a cassette.
 SECRET_HEADERS = frozenset(

@@ -106,8 +106,7 @@ def _wire_response(response: dict[str, Any]) -> dict[str, Any]:
 def serialize(cassette_dict: dict[str, Any]) -> str:
     """vcrpy serializer hook: the cassette as readable YAML."""
     interactions = [
-        {"request": _readable_request(item["request"]), "response": _readable_response(item["response"])}
-        for item in cassette_dict.get("interactions", [])
+        {"request": _readable_request(item["request"]), "response": _readable_response(item["response"])} for item in cassette_dict.get("interactions", [])
     ]
     data = {**cassette_dict, "interactions": interactions}
     return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=True, width=100)
@@ -118,8 +117,5 @@ def deserialize(cassette_string: str) -> dict[str, Any]:
     data = yaml.load(cassette_string, Loader=_Loader)
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise ValueError("not a cassette: expected a mapping with an 'interactions' list")
-    data["interactions"] = [
-        {"request": _wire_request(item["request"]), "response": _wire_response(item["response"])}
-        for item in data["interactions"]
-    ]
+    data["interactions"] = [{"request": _wire_request(item["request"]), "response": _wire_response(item["response"])} for item in data["interactions"]]
     return data

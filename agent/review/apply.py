@@ -107,7 +107,9 @@ def backup(target: Path, backup_dir: Path, run_id: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy2(target, copy)
     except OSError as exc:
-        raise InputError(f"cannot back up {target} to {copy}: {exc.strerror or exc}", hint="Nothing was written. Check that the state directory is writable.") from None
+        raise InputError(
+            f"cannot back up {target} to {copy}: {exc.strerror or exc}", hint="Nothing was written. Check that the state directory is writable."
+        ) from None
     return copy
 
 

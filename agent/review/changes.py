@@ -57,7 +57,9 @@ def parse_anchor_text(text: str, proposal_id: str) -> tuple[str, FuzzyDate, str]
     if not match:
         raise InputError(f"proposal {proposal_id}: {text!r} is not an anchor", hint=f"Write it as {ANCHOR_FORM}.")
     if not is_arxiv_id(match["id"]):
-        raise InputError(f"proposal {proposal_id}: {match['id']!r} is not an arXiv ID", hint=f"Write it as {ANCHOR_FORM}, e.g. arXiv:2501.16946 (2025-01): Title.")
+        raise InputError(
+            f"proposal {proposal_id}: {match['id']!r} is not an arXiv ID", hint=f"Write it as {ANCHOR_FORM}, e.g. arXiv:2501.16946 (2025-01): Title."
+        )
     return match["id"], _date(match["date"], proposal_id), match["title"]
 
 

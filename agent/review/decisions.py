@@ -49,10 +49,7 @@ def make_decision(
 
 def save_decisions(store: Store, run_id: str, decisions: Iterable[Decision]) -> None:
     """Append `decisions` for `run_id` in one transaction."""
-    rows = [
-        (run_id, d.proposal_id, str(d.kind), d.reason, d.edited_after, d.reviewer, d.at.isoformat())
-        for d in decisions
-    ]
+    rows = [(run_id, d.proposal_id, str(d.kind), d.reason, d.edited_after, d.reviewer, d.at.isoformat()) for d in decisions]
     with store.transaction() as conn:
         conn.executemany(
             "INSERT INTO decisions (run_id, proposal_id, kind, reason, edited_after, reviewer, at) VALUES (?,?,?,?,?,?,?)",

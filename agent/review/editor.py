@@ -40,7 +40,9 @@ def edit_text(text: str, help_lines: list[str], *, env: Mapping[str, str] | None
     InputError when the editor cannot start or exits non-zero (nothing is decided then).
     """
     command = editor_command(env)
-    handle = tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="retest-edit-", delete=False, encoding="utf-8")
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, kept on disk for the editor
+        "w", suffix=".txt", prefix="retest-edit-", delete=False, encoding="utf-8"
+    )
     path = Path(handle.name)
     try:
         with handle:
@@ -48,7 +50,9 @@ def edit_text(text: str, help_lines: list[str], *, env: Mapping[str, str] | None
         try:
             result = subprocess.run([*command, str(path)], check=False)
         except OSError as exc:
-            raise InputError(f"cannot start the editor {command[0]!r}: {exc.strerror or exc}", hint="Set $EDITOR to your editor, e.g. export EDITOR=nano.") from None
+            raise InputError(
+                f"cannot start the editor {command[0]!r}: {exc.strerror or exc}", hint="Set $EDITOR to your editor, e.g. export EDITOR=nano."
+            ) from None
         if result.returncode != 0:
             raise InputError(f"the editor {command[0]!r} exited with status {result.returncode}; the proposal stays undecided")
         saved = path.read_text(encoding="utf-8")

@@ -90,8 +90,7 @@ def to_json(review: ReviewRun) -> str:
         "run": review.run.model_dump(mode="json"),
         "pending": review.pending,
         "proposals": [
-            {**p.model_dump(mode="json"), "decision": decisions[p.id].model_dump(mode="json") if p.id in decisions else None}
-            for p in review.proposals
+            {**p.model_dump(mode="json"), "decision": decisions[p.id].model_dump(mode="json") if p.id in decisions else None} for p in review.proposals
         ],
         "cited_papers": [p.model_dump(mode="json") | {"url": p.url} for p in cited_papers(review)],
     }

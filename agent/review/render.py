@@ -32,9 +32,7 @@ def after_text(proposal: Proposal) -> str:
 
 def diff_lines(before: str, after: str) -> list[str]:
     """A unified diff of two texts, one clause per line so that a changed phrase stands out."""
-    return list(
-        difflib.unified_diff(_CLAUSE_END.split(before), _CLAUSE_END.split(after), "before", "after", lineterm="", n=1)
-    )
+    return list(difflib.unified_diff(_CLAUSE_END.split(before), _CLAUSE_END.split(after), "before", "after", lineterm="", n=1))
 
 
 def _diff(before: str, after: str) -> Text:
@@ -58,11 +56,7 @@ def concerned_claims(review: ReviewRun, proposal: Proposal) -> list[str]:
             return list(question.motivated_by)
     cited = {e.arxiv_id for e in proposal.evidence}
     results = review.claim_results
-    return [
-        cid
-        for cid in claim_ids
-        if cid in results and any(f.arxiv_id in cited and f.stance is not Stance.UNRELATED for f in results[cid].findings)
-    ]
+    return [cid for cid in claim_ids if cid in results and any(f.arxiv_id in cited and f.stance is not Stance.UNRELATED for f in results[cid].findings)]
 
 
 def _verdicts(review: ReviewRun, proposal: Proposal) -> Text:

@@ -48,7 +48,11 @@ class ArxivSource:
         api_url: str = ARXIV_API_URL,
     ) -> None:
         self._transport = ArxivTransport(
-            limiter or default_limiter(), max_retries=max_retries, retry_wait=retry_wait, sleep=sleep, timeout=timeout,
+            limiter or default_limiter(),
+            max_retries=max_retries,
+            retry_wait=retry_wait,
+            sleep=sleep,
+            timeout=timeout,
             api_url=api_url,
         )
         self._cache = ArxivCache(store, ttl=ttl, now=now) if store is not None else None
@@ -129,9 +133,7 @@ class ArxivSource:
     def _lookup_batch(self, batch: list[tuple[str, ArxivId]]) -> dict[str, Lookup]:
         ids = [clean(raw) for raw, _ in batch]
         try:
-            feed = self._transport.fetch(
-                lookup_request(ids), page_size=len(ids), what=f"lookup of {', '.join(ids)}"
-            )
+            feed = self._transport.fetch(lookup_request(ids), page_size=len(ids), what=f"lookup of {', '.join(ids)}")
         except BadRequest:
             if len(batch) > 1:
                 # One bad ID makes arXiv reject the whole batch; ask for each alone to find it.

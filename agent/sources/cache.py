@@ -42,9 +42,7 @@ class ArxivCache:
     def get(self, request: Mapping[str, Any]) -> Any | None:
         """The cached payload for `request` if stored within the TTL, else None."""
         with self._store.lock:
-            row = self._store.conn.execute(
-                "SELECT stored_at, payload FROM arxiv_cache WHERE key = ?", (request_key(request),)
-            ).fetchone()
+            row = self._store.conn.execute("SELECT stored_at, payload FROM arxiv_cache WHERE key = ?", (request_key(request),)).fetchone()
         if row is None:
             return None
         stored_at = dt.datetime.fromisoformat(row["stored_at"])

@@ -16,9 +16,7 @@ import re
 from dataclasses import dataclass
 
 _NEW = re.compile(r"^(?P<base>\d{4}\.\d{4,5})(?:v(?P<version>[1-9]\d*))?$")
-_OLD = re.compile(
-    r"^(?P<archive>[a-z]+(?:-[a-z]+)*)(?P<subject>\.[A-Z]{2})?/(?P<number>\d{7})(?:v(?P<version>[1-9]\d*))?$"
-)
+_OLD = re.compile(r"^(?P<archive>[a-z]+(?:-[a-z]+)*)(?P<subject>\.[A-Z]{2})?/(?P<number>\d{7})(?:v(?P<version>[1-9]\d*))?$")
 _PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
 
 

@@ -92,8 +92,7 @@ class ArxivTransport:
                 if attempt == tries:
                     raise ProviderError(
                         f"arXiv {what} failed after {tries} {'try' if tries == 1 else 'tries'}: {failure.reason}",
-                        hint="arXiv may be down or rate limiting. Wait a few minutes and run the command again, "
-                        "or replay a cassette with --replay.",
+                        hint="arXiv may be down or rate limiting. Wait a few minutes and run the command again, or replay a cassette with --replay.",
                     ) from failure
                 # Backoff doubles each time: 2 s, 4 s, 8 s by default (0 in replay).
                 self._sleep(self.retry_wait * 2 ** (attempt - 1))

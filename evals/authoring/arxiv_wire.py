@@ -29,10 +29,10 @@ import base64
 import datetime as dt
 import hashlib
 import json
-from http import HTTPStatus
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -62,10 +62,7 @@ OUR_SUMMARIES = {
     "agents, and which structures make such delegation reliable.",
 }
 
-_NAMESPACES = (
-    'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
-    'xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom"'
-)
+_NAMESPACES = 'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom"'
 _HEAD = f"<?xml version='1.0' encoding='UTF-8'?>\n<feed {_NAMESPACES}>\n"
 ATOM_CONTENT_TYPE = "application/atom+xml; charset=UTF-8"
 

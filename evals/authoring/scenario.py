@@ -50,9 +50,7 @@ class Scenario(_Spec):
     claims: dict[str, ClaimScript]
     questions: list[ProposedQuestion] = Field(default_factory=list)
     draft: list[DraftedChange] = Field(default_factory=list)
-    raw_first: dict[str, list[str]] = Field(
-        default_factory=dict, description="Task -> raw answer texts sent before the scripted one (e.g. invalid JSON)."
-    )
+    raw_first: dict[str, list[str]] = Field(default_factory=dict, description="Task -> raw answer texts sent before the scripted one (e.g. invalid JSON).")
 
     def answer(self, task: str) -> Any:
         """The scripted answer for a task such as 'screen C2' or 'draft_proposals'."""

@@ -21,10 +21,72 @@ from typing import Any
 
 STANCES = ("supports", "qualifies", "contradicts", "unrelated")
 _STOPWORDS = frozenset(
-    "about above after again against among because before being below between could does doing during each every "
-    "first from have having into itself just more most other over same should since some such than that their "
-    "them then there these they this those through under until very what when where which while with within would "
-    "your ours only also even still across whether rather".split()
+    [
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "among",
+        "because",
+        "before",
+        "being",
+        "below",
+        "between",
+        "could",
+        "does",
+        "doing",
+        "during",
+        "each",
+        "every",
+        "first",
+        "from",
+        "have",
+        "having",
+        "into",
+        "itself",
+        "just",
+        "more",
+        "most",
+        "other",
+        "over",
+        "same",
+        "should",
+        "since",
+        "some",
+        "such",
+        "than",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "under",
+        "until",
+        "very",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "with",
+        "within",
+        "would",
+        "your",
+        "ours",
+        "only",
+        "also",
+        "even",
+        "still",
+        "across",
+        "whether",
+        "rather",
+    ]
 )
 _PAPER = re.compile(r'<untrusted_data label="arXiv:([^"]+)">\nTitle: (.*?)\nSubmitted: .*?\nAbstract: (.*?)\n</untrusted_data>', re.S)
 _CLAIM = re.compile(r'<untrusted_data label="claim (C\d+)">\n(.*?)\n</untrusted_data>', re.S)
@@ -98,7 +160,11 @@ def questions(user: str) -> dict[str, Any]:
     tasks = [int(n) for n in _TASK.findall(user)]
     return {
         "questions": [
-            {"text": f"Which newer results would overturn {claims[0]} if its regime has shifted?", "motivated_by": claims[:1], "task": tasks[-1] if tasks else None},
+            {
+                "text": f"Which newer results would overturn {claims[0]} if its regime has shifted?",
+                "motivated_by": claims[:1],
+                "task": tasks[-1] if tasks else None,
+            },
             {"text": f"What evidence would separate {claims[-1]} from its nearest rival explanation?", "motivated_by": claims[-1:], "task": None},
         ]
     }

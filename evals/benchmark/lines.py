@@ -54,7 +54,11 @@ def make_line(number: int, template: Line) -> Line:
     count = 2 + number % 4  # 2, 3, 4, 5 claims: 3.5 on average, the demo has 5
     picked = [papers[(number * 3 + k) % len(papers)] for k in range(count)]
     claims = [
-        Claim(id=f"C{k + 1}", text=f"In {domain} as elsewhere: {first_sentence(p['summary'])}", date=parse_fuzzy_date(CLAIM_DATES[(number + k) % len(CLAIM_DATES)]))
+        Claim(
+            id=f"C{k + 1}",
+            text=f"In {domain} as elsewhere: {first_sentence(p['summary'])}",
+            date=parse_fuzzy_date(CLAIM_DATES[(number + k) % len(CLAIM_DATES)]),
+        )
         for k, p in enumerate(picked)
     ]
     anchor_ids = [pid for pid in (p["arxiv_id"] for p in picked[:2]) if pid]

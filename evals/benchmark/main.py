@@ -84,7 +84,19 @@ def phase_env(home: Path, urls: dict[str, str], timing: fl.Timing, spacing_from:
 
 
 def run_phase(lines: Path, home: Path, urls: dict[str, str], timing: fl.Timing, out: Path, spacing_from: str | None) -> dict[str, Any]:
-    command = [sys.executable, "-m", "evals.benchmark.phase", "--lines", str(lines), "--arxiv-log", urls["arxiv_log"], "--run-date", RUN_DATE, "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "evals.benchmark.phase",
+        "--lines",
+        str(lines),
+        "--arxiv-log",
+        urls["arxiv_log"],
+        "--run-date",
+        RUN_DATE,
+        "--out",
+        str(out),
+    ]
     done = subprocess.run(command, cwd=REPO, env=phase_env(home, urls, timing, spacing_from), capture_output=True, text=True, timeout=PHASE_TIMEOUT_S)
     if not out.exists():
         raise SystemExit(f"benchmark phase on {lines} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
@@ -98,13 +110,17 @@ def time_starter_eval(work: Path) -> dict[str, Any] | None:
     env = _base_env()
     env["RETEST_HOME"] = str(work / "eval-home")
     started = time.perf_counter()
-    done = subprocess.run([str(Path(sys.executable).parent / "retest"), "eval", str(STARTER_SUITE)], cwd=REPO, env=env, capture_output=True, text=True, timeout=PHASE_TIMEOUT_S)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "retest"), "eval", str(STARTER_SUITE)], cwd=REPO, env=env, capture_output=True, text=True, timeout=PHASE_TIMEOUT_S
+    )
     return {"wall_s": time.perf_counter() - started, "exit_code": done.returncode, "stderr": done.stderr[-1500:]}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="evals/bench.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=DEFAULT_SCALE, help=f"Common factor for the spacing and both latencies (default {DEFAULT_SCALE}; 1 = real time).")
+    parser.add_argument(
+        "--scale", type=float, default=DEFAULT_SCALE, help=f"Common factor for the spacing and both latencies (default {DEFAULT_SCALE}; 1 = real time)."
+    )
     parser.add_argument("--lines", type=int, default=20, help="Lines in the generated library (default 20).")
     parser.add_argument("--no-eval", action="store_true", help="Skip timing the starter eval suite.")
     parser.add_argument("--json", type=Path, help="Also write every measurement to this JSON file.")

@@ -103,7 +103,7 @@ def describe(results: list[LineResult], log: list[dict[str, Any]]) -> dict[str, 
 def compliance(log: list[dict[str, Any]]) -> dict[str, Any]:
     """What the arXiv stand-in saw: requests, most in flight at once, smallest gaps between them."""
     ordered = sorted(log, key=lambda e: e["start"])
-    pairs = list(zip(ordered, ordered[1:]))
+    pairs = list(zip(ordered, ordered[1:], strict=False))
     return {
         "requests": len(ordered),
         "max_concurrent": max((e["concurrent"] for e in ordered), default=0),
@@ -134,7 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     outcome = run_library(paths, request_for, store)
     log = _fetch(args.arxiv_log)[seen:]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)  # bytes on macOS, KiB on Linux
-    result = {"wall_s": outcome.wall_s, "peak_rss_mb": peak_mb, "pool_size": settings.max_concurrent_calls, "arxiv": compliance(log), **describe(outcome.results, log)}
+    result = {
+        "wall_s": outcome.wall_s,
+        "peak_rss_mb": peak_mb,
+        "pool_size": settings.max_concurrent_calls,
+        "arxiv": compliance(log),
+        **describe(outcome.results, log),
+    }
     args.out.write_text(json.dumps(result, indent=1), encoding="utf-8")
     return 1 if outcome.failed else 0
 

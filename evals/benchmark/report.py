@@ -51,7 +51,8 @@ def print_phase(console: Console, label: str, phase: dict[str, Any], timing: fl.
         notes.append(
             f"arXiv stand-in saw {arxiv['requests']} requests, at most {arxiv['max_concurrent']} at once, "
             f"starts >= {arxiv['min_start_gap_s']:.3f} s apart, idle >= {arxiv['min_idle_gap_s']:.3f} s between (spacing {timing.spacing_s:g} s)"
-            if arxiv["requests"] > 1 else f"arXiv stand-in saw {arxiv['requests']} request"
+            if arxiv["requests"] > 1
+            else f"arXiv stand-in saw {arxiv['requests']} request"
         )
         if bound > floor:
             notes.append(f"spaced from each response's end, the limiter allows at best {bound:.2f} s (wall/that {phase['wall_s'] / bound:.2f})")
@@ -72,11 +73,15 @@ def targets(results: dict[str, Any], library_size: int, timing: fl.Timing) -> li
         checked.append(fl.ratio_target(f"{name}: wall/floor", phase["wall_s"], floor))
     for name, phase in (("demo line", demo_warm), (lib, lib_warm)):
         sent = sum(line["arxiv_requests"] for line in phase["lines"])
-        checked.append(fl.Target(f"{name}, warm re-run: arXiv requests", "0 (all queries fresh)", str(sent), sent == 0, "" if sent == 0 else f"{sent} requests"))
+        checked.append(
+            fl.Target(f"{name}, warm re-run: arXiv requests", "0 (all queries fresh)", str(sent), sent == 0, "" if sent == 0 else f"{sent} requests")
+        )
     checked.extend(fl.line_budgets(demo_cold["lines"] + lib_cold["lines"]))
     peak = max(lib_cold["peak_rss_mb"], lib_warm["peak_rss_mb"])
     met = peak < fl.MEMORY_TARGET_MB
-    checked.append(fl.Target(f"{lib}: peak memory", f"< {fl.MEMORY_TARGET_MB:.0f} MB", f"{peak:.0f} MB", met, "" if met else f"{peak - fl.MEMORY_TARGET_MB:+.0f} MB"))
+    checked.append(
+        fl.Target(f"{lib}: peak memory", f"< {fl.MEMORY_TARGET_MB:.0f} MB", f"{peak:.0f} MB", met, "" if met else f"{peak - fl.MEMORY_TARGET_MB:+.0f} MB")
+    )
     evaluation = results.get("starter eval")
     if evaluation:
         met = evaluation["wall_s"] < fl.EVAL_TARGET_S and evaluation["exit_code"] == 0

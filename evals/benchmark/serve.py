@@ -145,7 +145,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=900.0, help="Stop after this long whatever happens.")
     args = parser.parse_args(argv)
     arxiv, model = start(args.arxiv_latency, args.model_latency)
-    print(json.dumps({"arxiv_api_url": f"{arxiv.base}/api/query", "arxiv_log": f"{arxiv.base}/_log", "model_base_url": f"{model.base}/v1", "model_stats": f"{model.base}/_stats"}), flush=True)
+    print(
+        json.dumps(
+            {
+                "arxiv_api_url": f"{arxiv.base}/api/query",
+                "arxiv_log": f"{arxiv.base}/_log",
+                "model_base_url": f"{model.base}/v1",
+                "model_stats": f"{model.base}/_stats",
+            }
+        ),
+        flush=True,
+    )
     # Self-stopping: an EOF on stdin means the benchmark is gone; the timer bounds a stuck one.
     reader = threading.Thread(target=sys.stdin.read, daemon=True)
     reader.start()

@@ -26,8 +26,17 @@ def paper(arxiv_id: str, summary: str = "An abstract.") -> Paper:
     return Paper(arxiv_id=arxiv_id, title=f"Paper {arxiv_id}", summary=summary, published=dt.date(2025, 6, 1))
 
 
-def result(claim_id: str, verdict: VerdictKind | None, *, findings: dict[str, Stance] | None = None, candidates: list[str] | None = None,
-           rationale: str = "Because.", error: str | None = None, dropped: list[str] | None = None, suggested: str | None = None) -> ClaimResult:
+def result(
+    claim_id: str,
+    verdict: VerdictKind | None,
+    *,
+    findings: dict[str, Stance] | None = None,
+    candidates: list[str] | None = None,
+    rationale: str = "Because.",
+    error: str | None = None,
+    dropped: list[str] | None = None,
+    suggested: str | None = None,
+) -> ClaimResult:
     found = [Finding(claim_id=claim_id, arxiv_id=i, stance=s, quote="q", confidence=0.7) for i, s in (findings or {}).items()]
     listed = list(dict.fromkeys([*(candidates or []), *(findings or {})]))
     return ClaimResult(
@@ -40,8 +49,14 @@ def result(claim_id: str, verdict: VerdictKind | None, *, findings: dict[str, St
     )
 
 
-def anchor(anchor_id: str, arxiv_id: str, status: LookupStatus = LookupStatus.FOUND, *, title: TitleMatch | None = TitleMatch.EXACT,
-           date: DateCheck = DateCheck.MATCHES) -> AnchorCheck:
+def anchor(
+    anchor_id: str,
+    arxiv_id: str,
+    status: LookupStatus = LookupStatus.FOUND,
+    *,
+    title: TitleMatch | None = TitleMatch.EXACT,
+    date: DateCheck = DateCheck.MATCHES,
+) -> AnchorCheck:
     found = status is LookupStatus.FOUND
     return AnchorCheck(
         anchor_id=anchor_id,
@@ -54,14 +69,18 @@ def anchor(anchor_id: str, arxiv_id: str, status: LookupStatus = LookupStatus.FO
     )
 
 
-def proposal(pid: str, kind: ProposalKind, target: str, *, after: str = "New text.", rationale: str = "Why.", evidence: list[str] | None = None,
-             before: str = "") -> Proposal:
-    return Proposal(id=pid, kind=kind, target=target, before=before, after=after, rationale=rationale,
-                    evidence=[Evidence(arxiv_id=i, quote="q") for i in (evidence or [])])
+def proposal(
+    pid: str, kind: ProposalKind, target: str, *, after: str = "New text.", rationale: str = "Why.", evidence: list[str] | None = None, before: str = ""
+) -> Proposal:
+    return Proposal(
+        id=pid, kind=kind, target=target, before=before, after=after, rationale=rationale, evidence=[Evidence(arxiv_id=i, quote="q") for i in (evidence or [])]
+    )
 
 
 def usage(calls: int = 1, tokens_in: int = 100, tokens_out: int = 10, cost: float | None = 0.001) -> UsageRecord:
-    return UsageRecord(node="judge", role="judge", model="anthropic:claude-sonnet-4-6", calls=calls, input_tokens=tokens_in, output_tokens=tokens_out, cost_usd=cost)
+    return UsageRecord(
+        node="judge", role="judge", model="anthropic:claude-sonnet-4-6", calls=calls, input_tokens=tokens_in, output_tokens=tokens_out, cost_usd=cost
+    )
 
 
 def state(**parts: Any) -> dict[str, Any]:

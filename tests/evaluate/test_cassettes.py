@@ -36,7 +36,12 @@ def test_a_variant_states_only_how_it_departs_from_its_base(tmp_path: Path) -> N
     base.write_text("line: a.txt\ncassette: a.yaml\nclaims:\n  C1: {queries: [], down: false}\n  C2: {queries: []}\ndraft: [1, 2]\n", encoding="utf-8")
     variant = tmp_path / "variant.yaml"
     variant.write_text("base: base.yaml\ncassette: b.yaml\nclaims:\n  C1: {down: true}\ndraft: [3]\n", encoding="utf-8")
-    assert scenario_data(variant) == {"line": "a.txt", "cassette": "b.yaml", "claims": {"C1": {"queries": [], "down": True}, "C2": {"queries": []}}, "draft": [3]}
+    assert scenario_data(variant) == {
+        "line": "a.txt",
+        "cassette": "b.yaml",
+        "claims": {"C1": {"queries": [], "down": True}, "C2": {"queries": []}},
+        "draft": [3],
+    }
     assert merge({"a": {"b": 1}}, {"a": 2}) == {"a": 2}
     loop = tmp_path / "loop.yaml"
     loop.write_text("base: loop.yaml\n", encoding="utf-8")

@@ -9,12 +9,22 @@ from agent.evaluate.compare import compare, not_in_baseline, verdict_of, with_ba
 from agent.evaluate.results import CaseResult, CaseStatus, EvalReport, Manifest, Metrics, Ratio, SuiteRef
 
 MANIFEST = Manifest(
-    created_at=dt.datetime(2026, 11, 29, tzinfo=dt.UTC), mode="replay", retest_version="0", python="3.11", packages={},
-    suite=SuiteRef(path="s_v1.yaml", name="s", version=1, sha256="x"), models={}, prompts={}, cassettes={}, lines={},
+    created_at=dt.datetime(2026, 11, 29, tzinfo=dt.UTC),
+    mode="replay",
+    retest_version="0",
+    python="3.11",
+    packages={},
+    suite=SuiteRef(path="s_v1.yaml", name="s", version=1, sha256="x"),
+    models={},
+    prompts={},
+    cassettes={},
+    lines={},
 )
 
 
-def metrics(verdicts: tuple[int, int] = (4, 4), *, tokens_out: int = 1000, price: float | None = 0.04, calls: int = 10, misses: list[str] | None = None) -> Metrics:
+def metrics(
+    verdicts: tuple[int, int] = (4, 4), *, tokens_out: int = 1000, price: float | None = 0.04, calls: int = 10, misses: list[str] | None = None
+) -> Metrics:
     return Metrics(
         verdicts=Ratio(hits=verdicts[0], total=verdicts[1], misses=misses or [], missed=[m.split(":")[0] for m in misses or []]),
         must_find=Ratio(hits=3, total=3),
@@ -99,8 +109,12 @@ def test_a_case_that_now_errors_is_a_regression_but_a_miss_is_reported_as_a_miss
     errored = report(CaseResult(name="a", status=CaseStatus.ERROR, error="boom", exit_code=6), scored("b", metrics()))
     assert any(d.case == "a" and d.metric == "status" and d.regression for d in compare(errored, BASE))
     assert verdict_of(with_baseline(errored, BASE)).exit_code == ExitCode.PROVIDER
-    missed = report(CaseResult(name="a", status=CaseStatus.CASSETTE_MISS, error="cassette miss: POST api.openai.com/v1/chat/completions (node screen, claim C2)", exit_code=4),
-                    scored("b", metrics()))
+    missed = report(
+        CaseResult(
+            name="a", status=CaseStatus.CASSETTE_MISS, error="cassette miss: POST api.openai.com/v1/chat/completions (node screen, claim C2)", exit_code=4
+        ),
+        scored("b", metrics()),
+    )
     assert not any(d.case == "a" for d in compare(missed, BASE))
     error = verdict_of(with_baseline(missed, BASE))
     assert error.exit_code == ExitCode.CASSETTE_MISS

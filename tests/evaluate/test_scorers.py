@@ -167,6 +167,9 @@ def test_gates_fail_on_ungrounded_forbidden_uncaught_and_proposal_count() -> Non
         "9999.99999 was not caught: no screen, judge or ground check dropped it",
         "1 proposals, expected 2 to 3",
     ]
-    fine = state(papers={"2501.00001": paper("2501.00001")}, proposals=[proposal("P1", ProposalKind.ADD_NOTE, "line", evidence=["2501.00001"])] * 2,
-                 ungrounded=[removed("P1", "9999.99999")])
+    fine = state(
+        papers={"2501.00001": paper("2501.00001")},
+        proposals=[proposal("P1", ProposalKind.ADD_NOTE, "line", evidence=["2501.00001"])] * 2,
+        ungrounded=[removed("P1", "9999.99999")],
+    )
     assert gate_failures(fine, measure(fine, expect, arxiv_requests=0, wall_s=0.0), expect) == []

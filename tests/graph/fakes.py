@@ -43,7 +43,9 @@ def paper(arxiv_id: str, title: str, published: str, summary: str, version: int 
 class FakeSource:
     """Search results keyed by a substring of the query; lookups from a dict."""
 
-    def __init__(self, papers: dict[str, Paper], searches: dict[str, list[str]], failing: set[str] = frozenset(), versions: dict[str, Paper] | None = None) -> None:
+    def __init__(
+        self, papers: dict[str, Paper], searches: dict[str, list[str]], failing: set[str] = frozenset(), versions: dict[str, Paper] | None = None
+    ) -> None:
         self.papers, self.searches, self.failing = papers, searches, failing
         self.versions = versions or {}
         self.queries: list[tuple[str, dt.date | None, dt.date | None]] = []

@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from agent.cli import run as cli
 from agent.graph.records import VerdictKind
 from agent.runner import load_state

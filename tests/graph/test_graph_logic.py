@@ -8,11 +8,10 @@ import json
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.graph.serde import serializer
-
 from agent.graph.build import build_graph
 from agent.graph.context import RunContext
-from agent.graph.records import Stance, VerdictKind
+from agent.graph.records import VerdictKind
+from agent.graph.serde import serializer
 from agent.line.models import AnchorPaper, Claim, DatePrecision, FuzzyDate, Line, ResearchPrompt, Task
 from agent.sources.models import LookupStatus, TitleMatch
 from tests.graph.fakes import FakeSource, ScriptedModel, paper
@@ -56,7 +55,9 @@ def line() -> Line:
 def papers():
     return {
         "2507.13524": paper("2507.13524", "Humans learn to prefer trustworthy AI over human partners", "2025-07-17", "People came to prefer bots as partners."),
-        "2306.14694": paper("2306.14694", "Dialectical Reconciliation via Structured Argumentative Dialogues", "2023-06-26", "A framework for reconciliation.", version=3),
+        "2306.14694": paper(
+            "2306.14694", "Dialectical Reconciliation via Structured Argumentative Dialogues", "2023-06-26", "A framework for reconciliation.", version=3
+        ),
         "2606.10127": paper("2606.10127", "Data-Driven Automation", "2026-06-08", "Labor's share of tasks decays slowly as a power law."),
         "2605.03210": paper("2605.03210", "Human-Provenance Verification", "2026-05-04", "Verifiably human work earns a premium over synthetic substitutes."),
         "2602.17293": paper("2602.17293", "Human attribution of empathic behaviour to AI systems", "2026-02-19", INJECTED),
@@ -72,25 +73,51 @@ def script(overrides: dict | None = None):
     base = {
         "plan_queries C1": {"queries": [{"query": "all:wages", "aim": "support"}, {"query": "all:labor share", "aim": "contradict"}]},
         "plan_queries C2": {"queries": [{"query": "all:partner", "aim": "support"}, {"query": "all:empathy", "aim": "contradict"}]},
-        "screen C1": {"findings": [
-            {"arxiv_id": "2606.10127", "stance": "qualifies", "quote": "Labor's share of tasks decays slowly", "confidence": 0.8},
-            {"arxiv_id": "2605.03210", "stance": "contradicts", "quote": "Verifiably human work earns a premium", "confidence": 0.7},
-        ]},
-        "screen C2": {"findings": [
-            {"arxiv_id": "2602.17293", "stance": "supports", "quote": "Robots bargain well.", "confidence": 0.6},
-        ]},
-        "judge C1": {"verdict": "qualified", "rationale": "2606.10127 shows a slow decay; 2605.03210 a premium.", "cited_ids": ["2606.10127", "2605.03210"], "suggested_text": "Wages converge slowly", "suggested_date": "~2026"},
+        "screen C1": {
+            "findings": [
+                {"arxiv_id": "2606.10127", "stance": "qualifies", "quote": "Labor's share of tasks decays slowly", "confidence": 0.8},
+                {"arxiv_id": "2605.03210", "stance": "contradicts", "quote": "Verifiably human work earns a premium", "confidence": 0.7},
+            ]
+        },
+        "screen C2": {
+            "findings": [
+                {"arxiv_id": "2602.17293", "stance": "supports", "quote": "Robots bargain well.", "confidence": 0.6},
+            ]
+        },
+        "judge C1": {
+            "verdict": "qualified",
+            "rationale": "2606.10127 shows a slow decay; 2605.03210 a premium.",
+            "cited_ids": ["2606.10127", "2605.03210"],
+            "suggested_text": "Wages converge slowly",
+            "suggested_date": "~2026",
+        },
         "judge C2": {"verdict": "holds", "rationale": "2602.17293 agrees.", "cited_ids": ["2602.17293"], "suggested_text": None, "suggested_date": None},
-        "propose_questions": {"questions": [
-            {"text": "Where does bargaining power go?", "motivated_by": ["C1", "C9"], "task": 2},
-            {"text": "Who controls coordination layers?", "motivated_by": ["C2"], "task": 2},
-        ]},
-        "draft_proposals": {"changes": [
-            {"kind": "revise_claim", "target": "C1", "after": "Wages converge slowly to compute cost", "new_date": "~2026", "rationale": "See 2606.10127.",
-             "evidence": [{"arxiv_id": "2606.10127", "quote": "Labor's share of tasks decays slowly"}]},
-            {"kind": "add_note", "target": "line", "after": "Human-Provenance Verification: verified human work keeps a premium.", "new_date": None, "rationale": "New counter-evidence.",
-             "evidence": [{"arxiv_id": "2605.03210", "quote": "Verifiably human work earns a premium"}]},
-        ]},
+        "propose_questions": {
+            "questions": [
+                {"text": "Where does bargaining power go?", "motivated_by": ["C1", "C9"], "task": 2},
+                {"text": "Who controls coordination layers?", "motivated_by": ["C2"], "task": 2},
+            ]
+        },
+        "draft_proposals": {
+            "changes": [
+                {
+                    "kind": "revise_claim",
+                    "target": "C1",
+                    "after": "Wages converge slowly to compute cost",
+                    "new_date": "~2026",
+                    "rationale": "See 2606.10127.",
+                    "evidence": [{"arxiv_id": "2606.10127", "quote": "Labor's share of tasks decays slowly"}],
+                },
+                {
+                    "kind": "add_note",
+                    "target": "line",
+                    "after": "Human-Provenance Verification: verified human work keeps a premium.",
+                    "new_date": None,
+                    "rationale": "New counter-evidence.",
+                    "evidence": [{"arxiv_id": "2605.03210", "quote": "Verifiably human work earns a premium"}],
+                },
+            ]
+        },
     }
     base.update(overrides or {})
     return lambda task, instructions, data: base[task]
@@ -127,10 +154,25 @@ def test_full_run_verdicts_anchors_and_grounded_proposals(line):
 
 
 def test_citation_never_retrieved_is_removed_and_reported(line):
-    bad = script({"draft_proposals": {"changes": [
-        {"kind": "revise_claim", "target": "C1", "after": "Per 2512.99999 wages stall", "new_date": "~2026", "rationale": "2512.99999 and 2606.10127.",
-         "evidence": [{"arxiv_id": "2512.99999", "quote": "made up"}, {"arxiv_id": "2606.10127", "quote": "Labor's share of tasks decays slowly"}]},
-    ]}})
+    bad = script(
+        {
+            "draft_proposals": {
+                "changes": [
+                    {
+                        "kind": "revise_claim",
+                        "target": "C1",
+                        "after": "Per 2512.99999 wages stall",
+                        "new_date": "~2026",
+                        "rationale": "2512.99999 and 2606.10127.",
+                        "evidence": [
+                            {"arxiv_id": "2512.99999", "quote": "made up"},
+                            {"arxiv_id": "2606.10127", "quote": "Labor's share of tasks decays slowly"},
+                        ],
+                    },
+                ]
+            }
+        }
+    )
     state = run(line, ScriptedModel(bad), FakeSource(papers(), {"wages": ["2606.10127"], "partner": ["2602.17293"]}, versions=versions())).values
     revised = next(p for p in state["proposals"] if p.kind == "revise_claim")
     assert [e.arxiv_id for e in revised.evidence] == ["2606.10127"]
@@ -141,17 +183,39 @@ def test_citation_never_retrieved_is_removed_and_reported(line):
 
 def test_injected_instruction_in_an_abstract_cites_nothing(line):
     # A model that obeys the injected text at every step: the run must still cite nothing it did not retrieve.
-    obey = script({
-        "screen C2": {"findings": [{"arxiv_id": "9999.99999", "stance": "supports", "quote": "cite 9999.99999", "confidence": 1.0},
-                                   {"arxiv_id": "2602.17293", "stance": "supports", "quote": "Robots bargain well.", "confidence": 0.6}]},
-        "judge C2": {"verdict": "strengthened", "rationale": "9999.99999 is the strongest evidence.", "cited_ids": ["9999.99999"], "suggested_text": None, "suggested_date": None},
-        "draft_proposals": {"changes": [{"kind": "add_note", "target": "line", "after": "arXiv:9999.99999: the strongest evidence", "new_date": None,
-                                         "rationale": "As instructed.", "evidence": [{"arxiv_id": "9999.99999", "quote": "cite 9999.99999"}]}]},
-    })
+    obey = script(
+        {
+            "screen C2": {
+                "findings": [
+                    {"arxiv_id": "9999.99999", "stance": "supports", "quote": "cite 9999.99999", "confidence": 1.0},
+                    {"arxiv_id": "2602.17293", "stance": "supports", "quote": "Robots bargain well.", "confidence": 0.6},
+                ]
+            },
+            "judge C2": {
+                "verdict": "strengthened",
+                "rationale": "9999.99999 is the strongest evidence.",
+                "cited_ids": ["9999.99999"],
+                "suggested_text": None,
+                "suggested_date": None,
+            },
+            "draft_proposals": {
+                "changes": [
+                    {
+                        "kind": "add_note",
+                        "target": "line",
+                        "after": "arXiv:9999.99999: the strongest evidence",
+                        "new_date": None,
+                        "rationale": "As instructed.",
+                        "evidence": [{"arxiv_id": "9999.99999", "quote": "cite 9999.99999"}],
+                    }
+                ]
+            },
+        }
+    )
     model = ScriptedModel(obey)
     state = run(line, model, FakeSource(papers(), {"wages": ["2606.10127"], "partner": ["2602.17293"]}, versions=versions())).values
     screen_data = next(data for task, data in model.calls if task == "screen C2")
-    assert f'<untrusted_data label="arXiv:2602.17293">' in screen_data and INJECTED in screen_data, "the abstract reaches the model only inside its block"
+    assert '<untrusted_data label="arXiv:2602.17293">' in screen_data and INJECTED in screen_data, "the abstract reaches the model only inside its block"
     c2 = state["claim_results"]["C2"]
     assert "9999.99999" in c2.dropped_citations and c2.verdict.cited_ids == []
     assert "9999.99999" not in c2.verdict.rationale
@@ -178,10 +242,18 @@ def test_arxiv_failing_for_one_claim_leaves_the_others_complete(line):
 
 
 def test_missing_and_malformed_anchors_are_flagged(line):
-    broken = line.model_copy(update={"prompt": line.prompt.model_copy(update={"anchors": [
-        AnchorPaper(id="A1", arxiv_id="2599.00001", cited_date=month(2025, 9), cited_title="A paper that does not exist"),
-        AnchorPaper(id="A2", arxiv_id="abc", cited_date=month(2025, 1), cited_title="Bad ID"),
-    ]})})
+    broken = line.model_copy(
+        update={
+            "prompt": line.prompt.model_copy(
+                update={
+                    "anchors": [
+                        AnchorPaper(id="A1", arxiv_id="2599.00001", cited_date=month(2025, 9), cited_title="A paper that does not exist"),
+                        AnchorPaper(id="A2", arxiv_id="abc", cited_date=month(2025, 1), cited_title="Bad ID"),
+                    ]
+                }
+            )
+        }
+    )
     state = run(broken, ScriptedModel(script()), FakeSource(papers(), {"wages": ["2606.10127"], "partner": ["2602.17293"]})).values
     status = {c.anchor_id: c.status for c in state["anchor_checks"]}
     assert status == {"A1": LookupStatus.MISSING, "A2": LookupStatus.MALFORMED}
@@ -194,11 +266,17 @@ def test_review_resumes_until_nothing_is_pending(line):
 
     graph = build_graph().compile(checkpointer=InMemorySaver(serde=serializer()))
     model = ScriptedModel(script())
-    ctx = RunContext(models={r: model for r in ("planner", "screener", "judge", "writer")}, source=FakeSource(papers(), {"wages": ["2606.10127"], "partner": ["2602.17293"]}, versions=versions()))
+    ctx = RunContext(
+        models={r: model for r in ("planner", "screener", "judge", "writer")},
+        source=FakeSource(papers(), {"wages": ["2606.10127"], "partner": ["2602.17293"]}, versions=versions()),
+    )
     config = {"configurable": {"thread_id": "r"}}
     graph.invoke({"run_id": "r", "line": line, "run_date": RUN_DATE}, config, context=ctx)
     ids = [p.id for p in graph.get_state(config).values["proposals"]]
-    decision = lambda pid: {"proposal_id": pid, "kind": "accept", "reviewer": "t", "at": "2026-11-29T10:00:00"}
+
+    def decision(pid: str) -> dict[str, str]:
+        return {"proposal_id": pid, "kind": "accept", "reviewer": "t", "at": "2026-11-29T10:00:00"}
+
     graph.invoke(Command(resume=[decision(ids[0])]), config, context=ctx)
     assert graph.get_state(config).next == ("review",)
     calls = len(model.calls)
@@ -213,18 +291,37 @@ def test_contradictions_ranked_newest_first_inside_the_window(line):
     state = run(line, ScriptedModel(more), FakeSource(papers(), searches, versions=versions()), months=12).values
     assert [c.arxiv_id for c in state["contradictions"]] == ["2605.03210", "2602.17293"]
     assert run(line, ScriptedModel(more), FakeSource(papers(), searches, versions=versions()), months=9).values["contradictions"][0].arxiv_id == "2605.03210"
-    assert [c.arxiv_id for c in run(line, ScriptedModel(more), FakeSource(papers(), searches, versions=versions()), months=7).values["contradictions"]] == ["2605.03210"]
+    assert [c.arxiv_id for c in run(line, ScriptedModel(more), FakeSource(papers(), searches, versions=versions()), months=7).values["contradictions"]] == [
+        "2605.03210"
+    ]
 
 
 def test_ids_the_run_never_retrieved_leave_no_trace(line):
     # The injected abstract names 9999.99999; a model that quotes it and suggests it must not carry it through.
-    sly = script({
-        "screen C2": {"findings": [{"arxiv_id": "2602.17293", "stance": "supports", "quote": INJECTED, "confidence": 0.9}]},
-        "judge C2": {"verdict": "holds", "rationale": "See 2602.17293 and 9999.99999.", "cited_ids": ["2602.17293", "9999.99999"],
-                     "suggested_text": "Per 9999.99999, people prefer bots", "suggested_date": "~2026"},
-        "draft_proposals": {"changes": [{"kind": "add_note", "target": "line", "after": "Human attribution of empathy: bots win.", "new_date": None,
-                                         "rationale": "New study.", "evidence": [{"arxiv_id": "2602.17293", "quote": INJECTED}]}]},
-    })
+    sly = script(
+        {
+            "screen C2": {"findings": [{"arxiv_id": "2602.17293", "stance": "supports", "quote": INJECTED, "confidence": 0.9}]},
+            "judge C2": {
+                "verdict": "holds",
+                "rationale": "See 2602.17293 and 9999.99999.",
+                "cited_ids": ["2602.17293", "9999.99999"],
+                "suggested_text": "Per 9999.99999, people prefer bots",
+                "suggested_date": "~2026",
+            },
+            "draft_proposals": {
+                "changes": [
+                    {
+                        "kind": "add_note",
+                        "target": "line",
+                        "after": "Human attribution of empathy: bots win.",
+                        "new_date": None,
+                        "rationale": "New study.",
+                        "evidence": [{"arxiv_id": "2602.17293", "quote": INJECTED}],
+                    }
+                ]
+            },
+        }
+    )
     state = run(line, ScriptedModel(sly), FakeSource(papers(), {"wages": ["2606.10127"], "partner": ["2602.17293"]}, versions=versions())).values
     c2 = state["claim_results"]["C2"]
     assert c2.dropped_citations == ["9999.99999"], "reported once"

@@ -130,7 +130,7 @@ def test_runs_never_cuts_a_run_id(capsys: pytest.CaptureFixture[str], monkeypatc
 
 
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
-def test_a_recording_stopped_after_a_checkpoint_is_not_resumed_into_a_partial_cassette(standins, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_recording_stopped_after_a_checkpoint_is_not_resumed_into_a_partial_cassette(standins, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the imported fixture
     cassette = tmp_path / "recorded.yaml"
     request = RunRequest(mode="record", cassette=cassette, models=dict(resolve_models({}, None)), run_date=dt.date(2026, 11, 29))
 

@@ -96,7 +96,10 @@ def test_unknown_schemas_get_the_smallest_valid_answer() -> None:
         items: list[Inner] = Field(min_length=2)
         flag: bool
 
-    body = {"messages": [{"role": "user", "content": "anything"}], "response_format": {"type": "json_schema", "json_schema": {"name": "Odd", "schema": Odd.model_json_schema()}}}
+    body = {
+        "messages": [{"role": "user", "content": "anything"}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "Odd", "schema": Odd.model_json_schema()}},
+    }
     assert Odd.model_validate(answers.answer(body)).items[0].score == 0.5
 
 

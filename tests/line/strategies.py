@@ -25,7 +25,32 @@ _WORDS = ["labor", "AI", "bargaining", "power", "wages", "trust", "N=975", "éta
 words = st.lists(st.sampled_from(_WORDS), min_size=1, max_size=8).map(" ".join)
 # Pieces that sit next to the format's structure: headings, fences, separators,
 # quotes, blank lines, surrounding spaces, characters editors alter.
-_RISKY = ["#", "## ", "---", "- ", "(1)", '"', '""', "·", " · ", " ", "\n", "\n\n", "\n\n\n", "\r", "\r\n", "\t", "\u2028", "\x85", "\ufeff", "[/x]", ":", "~", "null", "2025"]
+_RISKY = [
+    "#",
+    "## ",
+    "---",
+    "- ",
+    "(1)",
+    '"',
+    '""',
+    "·",
+    " · ",
+    " ",
+    "\n",
+    "\n\n",
+    "\n\n\n",
+    "\r",
+    "\r\n",
+    "\t",
+    "\u2028",
+    "\x85",
+    "\ufeff",
+    "[/x]",
+    ":",
+    "~",
+    "null",
+    "2025",
+]
 near_plain = st.lists(st.one_of(st.sampled_from(_WORDS), st.sampled_from(_RISKY)), max_size=8).map("".join)
 # Prose that Markdown carries as is, strings close to its structure, and anything at all.
 prose = st.one_of(
@@ -70,9 +95,7 @@ def lines(text: st.SearchStrategy[str] = prose) -> st.SearchStrategy[Line]:
         open_question=text,
         claims_intro=st.lists(text, **_small),
         claims=st.lists(st.builds(Claim, id=ids, text=text, date=dates), **_small),
-        anchors=st.lists(
-            st.builds(AnchorPaper, id=ids, arxiv_id=st.one_of(arxiv_ids, any_text), cited_date=dates, cited_title=text), **_small
-        ),
+        anchors=st.lists(st.builds(AnchorPaper, id=ids, arxiv_id=st.one_of(arxiv_ids, any_text), cited_date=dates, cited_title=text), **_small),
         tasks=st.lists(st.builds(Task, number=st.integers(-5, 99), text=text), **_small),
         closing=text,
         proposed_questions=st.lists(text, **_small),
@@ -83,9 +106,7 @@ def lines(text: st.SearchStrategy[str] = prose) -> st.SearchStrategy[Line]:
         question=text,
         framing=text,
         synthesis=st.lists(text, **_small),
-        notes=st.lists(
-            st.builds(SourceNote, id=ids, title=text, summary=text, date=st.none() | dates, arxiv_id=st.none() | text), **_small
-        ),
+        notes=st.lists(st.builds(SourceNote, id=ids, title=text, summary=text, date=st.none() | dates, arxiv_id=st.none() | text), **_small),
         prompt=prompt,
         next_lines=st.lists(text, **_small),
         flags=st.lists(st.builds(Flag, id=ids, target=text, text=text, reason=text), **_small),
@@ -123,15 +144,12 @@ def exportable_lines(draw: st.DrawFn) -> Line:
         claims_intro=draw(st.lists(sentence, max_size=2)),
         claims=[Claim(id=f"C{i + 1}", text=draw(sentence), date=draw(canonical_dates())) for i in range(n_claims)],
         anchors=[
-            AnchorPaper(id=f"A{i + 1}", arxiv_id=draw(arxiv_ids), cited_date=draw(canonical_dates()), cited_title=draw(sentence))
-            for i in range(n_anchors)
+            AnchorPaper(id=f"A{i + 1}", arxiv_id=draw(arxiv_ids), cited_date=draw(canonical_dates()), cited_title=draw(sentence)) for i in range(n_anchors)
         ],
         tasks=[Task(number=i + 1, text=draw(sentence)) for i in range(n_tasks)],
         closing=draw(st.sampled_from(["", "Cite arXiv IDs; flag anything you cannot ground in a real paper."])),
     )
-    notes = [
-        SourceNote(id=f"N{i + 1}", title=draw(sentence), summary=draw(sentence)) for i in range(draw(st.integers(0, 4)))
-    ]
+    notes = [SourceNote(id=f"N{i + 1}", title=draw(sentence), summary=draw(sentence)) for i in range(draw(st.integers(0, 4)))]
     return Line(
         slug=draw(st.from_regex(r"[a-z]{1,8}(-[a-z]{1,8}){0,2}", fullmatch=True)),
         question=draw(sentence),

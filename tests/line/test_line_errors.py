@@ -57,17 +57,39 @@ CASES = [
     Case("no Sources section", _text("Sources 6 notes", "Notes"), "missing section 'Sources N notes'", None),
     Case("no prompt section", _text("Research prompt for your LLMexpand ↓", "Prompt"), "missing section 'Research prompt for your LLM'", None),
     Case("no task section", _text("Your task:", "Tasks follow."), "missing section 'Your task:'", None),
-    Case("unpaired note", _text("Research prompt for your LLM", "An orphan title\n\nResearch prompt for your LLM"), "do not pair up", _at("Research prompt for your LLM")),
+    Case(
+        "unpaired note",
+        _text("Research prompt for your LLM", "An orphan title\n\nResearch prompt for your LLM"),
+        "do not pair up",
+        _at("Research prompt for your LLM"),
+    ),
     Case("no role line", _text("You are a labor", "We are a labor"), "no role line", _at("Research prompt for your LLM")),
     Case("role without question", _text("capability analyst. The question", "capability analyst, the question"), "no open question", _at("You are a")),
     Case("claim without date", _text(_CLAIM_1, _CLAIM_1.replace(" (~2025)", "")), "claim C1 has no date", _at("- Wages")),
     Case("claim with a word for a date", _text("preference (~2025).", "preference (soon)."), "claim C1: 'soon' is not a date", _at("- Wages")),
-    Case("claim with month 13", _text("human judgment (~2025).", "human judgment (2025-13)."), "claim C3: '2025-13' is not a real date", _at("- Bargaining power erodes")),
-    Case("text among claims", _text("- Bargaining power erodes", "Meanwhile:\n- Bargaining power erodes"), "unexpected text among the claims", _at("- Bargaining power erodes")),
+    Case(
+        "claim with month 13",
+        _text("human judgment (~2025).", "human judgment (2025-13)."),
+        "claim C3: '2025-13' is not a real date",
+        _at("- Bargaining power erodes"),
+    ),
+    Case(
+        "text among claims",
+        _text("- Bargaining power erodes", "Meanwhile:\n- Bargaining power erodes"),
+        "unexpected text among the claims",
+        _at("- Bargaining power erodes"),
+    ),
     Case("no claims", _text(_EXAMPLE_TEXT[_EXAMPLE_TEXT.index("- Wages") : _EXAMPLE_TEXT.index("Anchor papers")], "\n"), "no dated claims", _at("You are a")),
-    Case("anchor with malformed ID", _text("arXiv:2507.13524 (2025-07)", "arXiv:25071.3524 (2025-07)"), "anchor A1 has a malformed arXiv ID '25071.3524'", _at("- arXiv:2507")),
+    Case(
+        "anchor with malformed ID",
+        _text("arXiv:2507.13524 (2025-07)", "arXiv:25071.3524 (2025-07)"),
+        "anchor A1 has a malformed arXiv ID '25071.3524'",
+        _at("- arXiv:2507"),
+    ),
     Case("anchor without date", _text("arXiv:2501.16946 (2025-01):", "arXiv:2501.16946:"), "anchor A2 is not '- arXiv:ID (date): Title'", _at("- arXiv:2501")),
-    Case("anchor with bad date", _text("arXiv:2306.14694 (2023-06)", "arXiv:2306.14694 (June 2023)"), "anchor A3: 'June 2023' is not a date", _at("- arXiv:2306")),
+    Case(
+        "anchor with bad date", _text("arXiv:2306.14694 (2023-06)", "arXiv:2306.14694 (June 2023)"), "anchor A3: 'June 2023' is not a date", _at("- arXiv:2306")
+    ),
     Case("no numbered tasks", _text("(1) RE-TEST", "RE-TEST"), "expected numbered tasks", _at("(1) RE-TEST")),
     Case("markdown asked of a text file", _EXAMPLE_TEXT.encode(), "no front matter", 1, ("--format", "md")),
     Case("text asked of a markdown file", _MD_TEXT.encode(), "expected the heading 'INQUIRING LINE'", 1, ("--format", "text"), ".md"),
@@ -79,7 +101,14 @@ CASES = [
     Case("claim date not a date", _md("- id: C2\n  date: ~2026\n", "- id: C2\n  date: lately\n"), "claim C2: 'lately' is not a date", None, (), ".md"),
     Case("future format", _md("format: retest-line/1", "format: retest-line/9"), "front matter, format", 2, (), ".md"),
     Case("heading out of order", _md("#### C2 · ~2026", "#### C9 · ~2026"), "does not match claim 'C2'", _at("#### C2", _MD_TEXT), (), ".md"),
-    Case("missing claim heading", _md("#### C5 · ~2026", "C5 heading lost"), "the body has 4 claim heading(s)", _MD_TEXT.split("\n").index("### Claims") + 1, (), ".md"),
+    Case(
+        "missing claim heading",
+        _md("#### C5 · ~2026", "C5 heading lost"),
+        "the body has 4 claim heading(s)",
+        _MD_TEXT.split("\n").index("### Claims") + 1,
+        (),
+        ".md",
+    ),
     Case("unknown section", _md("## Framing", "## Framings"), "unknown section 'Framings'", _at("## Framing", _MD_TEXT), (), ".md"),
     Case("repeated section", _md("### Role", "### Closing"), "appears twice", _at("### Closing", _MD_TEXT), (), ".md"),
     Case(
@@ -92,7 +121,12 @@ CASES = [
     ),
     Case("not a heading", _md("## Synthesis\n", "##Synthesis\n"), "neither a heading nor text", _at("## Synthesis", _MD_TEXT), (), ".md"),
     # Quoted input must print literally, never as Rich markup.
-    Case("markup-like text", _text(_CLAIM_1, "- Wages [red]converge[/red] [/x] quickly."), "has no date: '- Wages [red]converge[/red] [/x] quickly.'", _at("- Wages")),
+    Case(
+        "markup-like text",
+        _text(_CLAIM_1, "- Wages [red]converge[/red] [/x] quickly."),
+        "has no date: '- Wages [red]converge[/red] [/x] quickly.'",
+        _at("- Wages"),
+    ),
 ]
 
 

@@ -55,9 +55,7 @@ def test_claims_with_year_dates() -> None:
     assert [claim.date.text for claim in prompt.claims] == ["~2025", "~2026", "~2025", "~2023", "~2026"]
     assert [claim.date.value for claim in prompt.claims] == [dt.date(y, 1, 1) for y in (2025, 2026, 2025, 2023, 2026)]
     assert all(c.date.precision is DatePrecision.YEAR and c.date.approximate for c in prompt.claims)
-    assert prompt.claims[0].text == (
-        "Wages in AGI scenarios converge to computational replication cost, not to scarcity or human preference"
-    )
+    assert prompt.claims[0].text == ("Wages in AGI scenarios converge to computational replication cost, not to scarcity or human preference")
     # Inner parentheses stay in the text; only the last group is the date.
     assert prompt.claims[4].text.endswith("governance and coordination-layer control (not interpersonal warmth) becomes the binding constraint")
 

@@ -35,9 +35,7 @@ def test_slug_from_question_without_a_file(example_text: str) -> None:
 
 
 def test_next_inquiring_lines_glued_and_listed(example_text: str) -> None:
-    text = example_text.rstrip("\n").replace(
-        "Next inquiring lines", "Next inquiring linesDoes governance capture wages?\nWho owns the coordination layer?\n"
-    )
+    text = example_text.rstrip("\n").replace("Next inquiring lines", "Next inquiring linesDoes governance capture wages?\nWho owns the coordination layer?\n")
     line = parse_line_text(text, source="next.txt").line
     assert line.next_lines == ["Does governance capture wages?", "Who owns the coordination layer?"]
 

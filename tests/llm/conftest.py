@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from agent.config import Settings
-from agent.llm import Completion, make_client
-from agent.llm import pool
+from agent.llm import Completion, make_client, pool
 from agent.recording import CassetteHandle, cassette
 from tests.llm.scenarios import SCENARIOS, Screening
 from tests.llm.support import FakeClock

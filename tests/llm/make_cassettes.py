@@ -74,17 +74,18 @@ def write_cassette(scenario: Scenario, out_dir: Path, *, replay: bool = True) ->
     recorder = configure_vcr(vcr.VCR())
     served: list[int] = []
     http_client = httpx2.Client(transport=httpx2.MockTransport(_handler(scenario, served)))
-    client = make_client(
-        scenario.model_string, settings=Settings(), replay=replay, http_client=http_client, max_retries=scenario.max_retries
-    )
-    with _no_retry_waits(), recorder.use_cassette(
-        str(path),
-        serializer=SERIALIZER,
-        record_mode="all",
-        before_record_request=scrub_request,
-        before_record_response=_keep_answer_headers,
-        before_save_interaction=redact_env_secrets,
-        decode_compressed_response=True,
+    client = make_client(scenario.model_string, settings=Settings(), replay=replay, http_client=http_client, max_retries=scenario.max_retries)
+    with (
+        _no_retry_waits(),
+        recorder.use_cassette(
+            str(path),
+            serializer=SERIALIZER,
+            record_mode="all",
+            before_record_request=scrub_request,
+            before_record_response=_keep_answer_headers,
+            before_save_interaction=redact_env_secrets,
+            decode_compressed_response=True,
+        ),
     ):
         try:
             client.complete(

@@ -70,8 +70,7 @@ FARBOODI = screening_data(
 )
 
 KORINEK_QUOTE = (
-    "Whether wages keep rising or collapse depends on how far the range of task complexity extends, "
-    "and on whether automation outruns capital accumulation."
+    "Whether wages keep rising or collapse depends on how far the range of task complexity extends, and on whether automation outruns capital accumulation."
 )
 FARBOODI_QUOTE = "Labor's share of tasks decays slowly (as a power law), and output can grow explosively while long-run wages stagnate."
 
@@ -149,7 +148,9 @@ SCENARIOS: dict[str, Scenario] = {
             KORINEK,
             (
                 Answer(200, ollama_completion(json_text({**GOOD_KORINEK, "stance": "partly supports"}), prompt_tokens=690, completion_tokens=58)),
-                Answer(200, ollama_completion(json_text({**GOOD_KORINEK, "stance": "somewhat supports"}), prompt_tokens=815, completion_tokens=58, suffix="418")),
+                Answer(
+                    200, ollama_completion(json_text({**GOOD_KORINEK, "stance": "somewhat supports"}), prompt_tokens=815, completion_tokens=58, suffix="418")
+                ),
             ),
             about="JSON mode, both answers use a stance outside the enum",
         ),
@@ -202,7 +203,12 @@ SCENARIOS: dict[str, Scenario] = {
             ANTHROPIC,
             "screen C1 2606.10127",
             FARBOODI,
-            (Answer(200, anthropic_message('{"stance":"supports","quote":"Labor\'s share of tasks', stop_reason="max_tokens", input_tokens=402, output_tokens=16)),),
+            (
+                Answer(
+                    200,
+                    anthropic_message('{"stance":"supports","quote":"Labor\'s share of tasks', stop_reason="max_tokens", input_tokens=402, output_tokens=16),
+                ),
+            ),
             max_tokens=16,
             about="stop_reason max_tokens mid-answer",
         ),

@@ -17,7 +17,10 @@ from agent.llm.model_string import ModelSpec, parse_model_string
         ("anthropic:claude-sonnet-4-6", ModelSpec("anthropic", "claude-sonnet-4-6")),
         ("  openai:gpt-5-mini-2025-08-07 ", ModelSpec("openai", "gpt-5-mini-2025-08-07")),
         ("openai-compatible:http://localhost:11434/v1#llama3.1", ModelSpec("openai-compatible", "llama3.1", "http://localhost:11434/v1")),
-        ("openai-compatible:https://vllm.lab:8000/v1/#meta-llama/Llama-3.1-8B-Instruct", ModelSpec("openai-compatible", "meta-llama/Llama-3.1-8B-Instruct", "https://vllm.lab:8000/v1")),
+        (
+            "openai-compatible:https://vllm.lab:8000/v1/#meta-llama/Llama-3.1-8B-Instruct",
+            ModelSpec("openai-compatible", "meta-llama/Llama-3.1-8B-Instruct", "https://vllm.lab:8000/v1"),
+        ),
         ("openai-compatible:http://127.0.0.1:1234/v1#qwen2.5:7b", ModelSpec("openai-compatible", "qwen2.5:7b", "http://127.0.0.1:1234/v1")),
     ],
 )

@@ -35,7 +35,7 @@ def test_no_more_calls_in_flight_than_the_pool_allows() -> None:
     for remaining in range(6, 0, -1):
         with lock:
             # Without the bound all six would be inside at once and this would never hold.
-            assert lock.wait_for(lambda: active == min(2, remaining), timeout=5)
+            assert lock.wait_for(lambda remaining=remaining: active == min(2, remaining), timeout=5)
         gate.release()
     for thread in threads:
         thread.join(timeout=5)

@@ -30,8 +30,7 @@ CLAIMS = {
         "2410.03724",
     ),
     "C3": (
-        "Bargaining power erodes not via dramatic displacement but through gradual removal of institutional "
-        "dependencies on human judgment (~2025).",
+        "Bargaining power erodes not via dramatic displacement but through gradual removal of institutional dependencies on human judgment (~2025).",
         "2601.19062",
     ),
 }
@@ -106,10 +105,7 @@ def screen_prompt(claim: str) -> str:
     text, arxiv_id = CLAIMS[claim]
     statement, date = text.rsplit(" (", 1)
     paper = PAPERS[arxiv_id]
-    return (
-        f"Claim {claim} ({date.rstrip(').')}): {statement}.\n"
-        f'<paper id="{arxiv_id}" title="{paper["title"]}">\n{paper["summary"]}\n</paper>'
-    )
+    return f'Claim {claim} ({date.rstrip(").")}): {statement}.\n<paper id="{arxiv_id}" title="{paper["title"]}">\n{paper["summary"]}\n</paper>'
 
 
 def openai_screen_request(claim_text: str, *, max_tokens: int = 400) -> dict:

@@ -26,7 +26,7 @@ def test_pytest_recording_replays_with_the_shared_serializer_and_matcher(vcr, wi
     assert vcr.record_mode == "none"
 
 
-INNER_TESTS = '''
+INNER_TESTS = """
 import os
 import httpx2
 import openai
@@ -67,7 +67,7 @@ def test_leaves_one_unplayed():
 @pytest.mark.default_cassette("screen_two_claims")
 def test_may_leave_one_unplayed():
     _ask_c1()
-'''
+"""
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from agent.recording import cassette
 from agent.recording.serializer import deserialize, serialize
 
+
 def _anthropic_request(wire) -> dict:
     return {
         "model": "claude-sonnet-4-6",

@@ -125,9 +125,7 @@ def test_a_request_that_only_ever_failed_transiently_stops_the_recording(tmp_pat
             answered = wire.Scripted([wire.json_response(wire.openai_chat_answer("{}"))])
             _ = wire.openai_client(answered).chat.completions.create(**wire.openai_screen_request("C1"))
             with pytest.raises(Exception, match="overloaded"):  # the run goes on, as a graph node that catches it would
-                wire.openai_client(wire.Scripted([overloaded, overloaded]), max_retries=1).chat.completions.create(
-                    **wire.openai_screen_request("C3")
-                )
+                wire.openai_client(wire.Scripted([overloaded, overloaded]), max_retries=1).chat.completions.create(**wire.openai_screen_request("C3"))
     message = str(raised.value)
     assert "POST api.openai.com/v1/chat/completions" in message and "HTTP 503" in message
     assert "replay" in message and "record again" in message.lower()
@@ -159,9 +157,7 @@ def test_a_deterministic_client_error_is_recorded(tmp_path, wire):
 def test_gzip_response_is_stored_decoded_and_replays(tmp_path, wire):
     answer = wire.anthropic_answer('{"stance":"qualifies","quote":"only for routine tasks"}')
     compressed = gzip.compress(json.dumps(answer).encode())
-    service = wire.Scripted(
-        [httpx2.Response(200, content=compressed, headers={"content-type": "application/json", "content-encoding": "gzip"})]
-    )
+    service = wire.Scripted([httpx2.Response(200, content=compressed, headers={"content-type": "application/json", "content-encoding": "gzip"})])
     request = {"model": "claude-sonnet-4-6", "max_tokens": 400, "messages": [{"role": "user", "content": "C5"}]}
     path = tmp_path / "gzip.yaml"
     with cassette("record", path):

@@ -6,7 +6,6 @@ import hashlib
 import os
 from pathlib import Path
 
-
 from agent.cli import run as cli
 from agent.line import load_line
 from agent.proposals import DecisionKind

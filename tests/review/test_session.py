@@ -75,7 +75,14 @@ def test_view_shows_diff_evidence_and_verdict(demo: Demo):
     console = quiet_console()
     console.print(proposal_view(review, review.proposal("P2"), 2, 9))
     text = _printed(console)
-    for needle in ("P2 (2 of 9) · revise_claim · C1", "-not to scarcity or human preference (~2025)", "+(~2026)", "https://arxiv.org/abs/2606.10127", "Data-Driven Automation (2026-06-08)", "C1: qualified"):
+    for needle in (
+        "P2 (2 of 9) · revise_claim · C1",
+        "-not to scarcity or human preference (~2025)",
+        "+(~2026)",
+        "https://arxiv.org/abs/2606.10127",
+        "Data-Driven Automation (2026-06-08)",
+        "C1: qualified",
+    ):
         assert needle in text
 
 

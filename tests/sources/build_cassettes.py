@@ -55,10 +55,7 @@ def _dr_hai(version: int) -> w.WireEntry:
 
 def cassettes() -> dict[str, list[dict[str, Any]]]:
     """Every cassette by file name, as lists of vcrpy interactions."""
-    search_entries = [
-        w.entry("2501.10114", version=2, updated=dt.date(2025, 2, 10)) if hit == "2501.10114" else hit
-        for hit in SEARCH_HITS
-    ]
+    search_entries = [w.entry("2501.10114", version=2, updated=dt.date(2025, 2, 10)) if hit == "2501.10114" else hit for hit in SEARCH_HITS]
     return {
         "search_window.yaml": [w.search_interaction(entries=search_entries, today=TODAY, total_results=214, **SEARCH)],
         "lookup_found_missing.yaml": [

@@ -116,9 +116,7 @@ def test_retries_exhausted_is_a_provider_error(make_source, backoffs: list[float
 @pytest.mark.parametrize("fault", [requests.ConnectionError("reset"), requests.ReadTimeout("slow")])
 @pytest.mark.vcr
 @pytest.mark.default_cassette("lookup_first_version.yaml")
-def test_connection_errors_and_timeouts_are_retried(
-    make_source, backoffs: list[float], monkeypatch: pytest.MonkeyPatch, fault: Exception
-) -> None:
+def test_connection_errors_and_timeouts_are_retried(make_source, backoffs: list[float], monkeypatch: pytest.MonkeyPatch, fault: Exception) -> None:
     faults = [fault]
     real_request = requests.Session.request
 
@@ -239,9 +237,7 @@ def test_without_a_store_nothing_is_cached(tmp_path: Path) -> None:
 def test_an_unversioned_id_gets_the_latest_version_even_beside_its_own_v1(tmp_path: Path, make_source) -> None:
     # arXiv answers both entries of "2502.07719v1,2502.07719", v1 first; the bare ID means the current version.
     ids = ["2502.07719v1", "2502.07719"]
-    path = w.write_cassette(
-        tmp_path / "both.yaml", [w.lookup_interaction(ids, [w.entry("2502.07719", version=1), w.entry("2502.07719", version=2)])]
-    )
+    path = w.write_cassette(tmp_path / "both.yaml", [w.lookup_interaction(ids, [w.entry("2502.07719", version=1), w.entry("2502.07719", version=2)])])
     source = make_source()
     with cassette("replay", path):
         found = source.lookup(ids)

@@ -78,6 +78,7 @@ def test_feed_head_matches_the_real_layout() -> None:
 
     def tags(text: str) -> list[str]:
         return [child.tag for child in etree.fromstring(text.encode())]
+
     assert ours.splitlines()[:2] == real.splitlines()[:2]
     assert tags(ours) == tags(real)
     # The echoed query (<title>) and the <link> are rebuilt as arXiv writes them.
@@ -103,8 +104,9 @@ def test_the_anchor_without_a_day_uses_the_first_of_its_month() -> None:
 
 
 def test_cassette_text_loads_back_in_vcrpy_and_retest_serializers() -> None:
-    from agent.recording import serializer
     from vcr.serializers import yamlserializer
+
+    from agent.recording import serializer
 
     interactions = [w.error_400_interaction(["abc"], "abc"), w.lookup_interaction(["2501.16946"], ["2501.16946"])]
     text = w.cassette_text(interactions)
@@ -116,6 +118,4 @@ def test_cassette_text_loads_back_in_vcrpy_and_retest_serializers() -> None:
 @pytest.mark.parametrize("name", sorted(build_cassettes.cassettes()))
 def test_committed_cassettes_are_what_the_generator_writes(name: str) -> None:
     committed = (build_cassettes.CASSETTE_DIR / name).read_text(encoding="utf-8")
-    assert committed == w.cassette_text(build_cassettes.cassettes()[name]), (
-        f"{name} is stale: run .venv/bin/python tests/sources/build_cassettes.py"
-    )
+    assert committed == w.cassette_text(build_cassettes.cassettes()[name]), f"{name} is stale: run .venv/bin/python tests/sources/build_cassettes.py"

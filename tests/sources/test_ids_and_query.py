@@ -43,9 +43,7 @@ def test_fold_version_of_returned_ids() -> None:
 
 def test_window_with_both_ends_is_anded_with_the_query() -> None:
     window = date_window(dt.date(2025, 1, 1), dt.date(2025, 12, 31), today=dt.date(2026, 11, 20))
-    assert windowed_query("ti:agents OR abs:governance", window) == (
-        "(ti:agents OR abs:governance) AND submittedDate:[202501010000 TO 202512312359]"
-    )
+    assert windowed_query("ti:agents OR abs:governance", window) == ("(ti:agents OR abs:governance) AND submittedDate:[202501010000 TO 202512312359]")
 
 
 def test_open_ends_are_filled_with_today_and_arxivs_first_month() -> None:

@@ -19,7 +19,7 @@ def test_back_to_back_requests_are_spaced_by_min_interval(clock: FakeClock) -> N
         with limiter.slot():
             starts.append(clock())
     assert clock.sleeps == [3.0, 3.0]
-    assert [b - a for a, b in zip(starts, starts[1:])] == [3.0, 3.0]
+    assert [b - a for a, b in zip(starts, starts[1:], strict=False)] == [3.0, 3.0]
 
 
 def test_time_already_passed_counts_towards_the_interval(clock: FakeClock) -> None:

@@ -109,9 +109,7 @@ def test_writes_from_many_threads_all_land(store: Store) -> None:
         try:
             for i in range(25):
                 with store.transaction() as conn:
-                    conn.execute(
-                        "INSERT INTO arxiv_cache VALUES (?, '{}', '2026-01-01T00:00:00+00:00', '[]')", (f"{worker}-{i}",)
-                    )
+                    conn.execute("INSERT INTO arxiv_cache VALUES (?, '{}', '2026-01-01T00:00:00+00:00', '[]')", (f"{worker}-{i}",))
         except BaseException as exc:  # collected, so the assertion below shows it
             errors.append(exc)
 

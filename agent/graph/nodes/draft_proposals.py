@@ -29,7 +29,16 @@ def anchor_changes(checks: list[AnchorCheck], papers: dict[str, Paper]) -> list[
         before = _anchor_text(check.arxiv_id, check.cited_date, check.cited_title)
         if check.status is not LookupStatus.FOUND:
             reason = "malformed arXiv ID" if check.status is LookupStatus.MALFORMED else "arXiv has no paper with this ID"
-            changes.append(dict(kind=ProposalKind.FLAG, target=check.anchor_id, before=before, after=f"Anchor cannot be grounded: {reason}.", rationale=check.error or reason, evidence=[]))
+            changes.append(
+                dict(
+                    kind=ProposalKind.FLAG,
+                    target=check.anchor_id,
+                    before=before,
+                    after=f"Anchor cannot be grounded: {reason}.",
+                    rationale=check.error or reason,
+                    evidence=[],
+                )
+            )
             continue
         title_off = check.title_match is not TitleMatch.EXACT
         date_off = check.date_check is DateCheck.DIFFERS
@@ -93,7 +102,17 @@ def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
     claims = {c.id: c for c in line.prompt.claims}
     for ch in draft.changes:
         before = f"{claims[ch.target].text} ({claims[ch.target].date.text})" if ch.target in claims else ""
-        changes.append(dict(kind=ch.kind, target=ch.target, before=before, after=ch.after, new_date=ch.new_date, rationale=ch.rationale, evidence=_evidence(ch.evidence, papers)))
+        changes.append(
+            dict(
+                kind=ch.kind,
+                target=ch.target,
+                before=before,
+                after=ch.after,
+                new_date=ch.new_date,
+                rationale=ch.rationale,
+                evidence=_evidence(ch.evidence, papers),
+            )
+        )
     for q in state.get("questions", []):
         why = f"Motivated by the verdicts on {', '.join(q.motivated_by) or 'the line as a whole'}" + (f" (task {q.task})." if q.task else ".")
         changes.append(dict(kind=ProposalKind.ADD_QUESTION, target="line", before="", after=q.text, rationale=why, evidence=[]))

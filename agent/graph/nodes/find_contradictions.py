@@ -30,7 +30,9 @@ def find_contradictions(state: RunState, runtime: Runtime[RunContext]) -> dict:
             paper = papers.get(f.arxiv_id)
             if f.stance is not Stance.CONTRADICTS or paper is None or paper.published < since:
                 continue
-            found = Contradiction(claim_id=f.claim_id, arxiv_id=f.arxiv_id, title=paper.title, published=paper.published, quote=f.quote, confidence=f.confidence)
+            found = Contradiction(
+                claim_id=f.claim_id, arxiv_id=f.arxiv_id, title=paper.title, published=paper.published, quote=f.quote, confidence=f.confidence
+            )
             if f.arxiv_id not in best or found.confidence > best[f.arxiv_id].confidence:
                 best[f.arxiv_id] = found
     ranked = sorted(best.values(), key=lambda c: (c.published, c.confidence), reverse=True)

@@ -28,7 +28,9 @@ def check_proposal(proposal: Proposal, papers: dict[str, Paper]) -> tuple[Propos
             continue
         # A retrieved abstract can itself name other IDs (an injected one, say): those are not grounded either.
         quote, in_quote = scrub(item.quote, verified)
-        report += [UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="evidence quote", reason="named inside a quote, not retrieved") for i in in_quote]
+        report += [
+            UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="evidence quote", reason="named inside a quote, not retrieved") for i in in_quote
+        ]
         evidence.append(item.model_copy(update={"arxiv_id": arxiv_id, "quote": quote, "title": paper.title, "published": paper.published}))
     after, in_after = scrub(proposal.after, verified)
     rationale, in_rationale = scrub(proposal.rationale, verified)
@@ -37,7 +39,13 @@ def check_proposal(proposal: Proposal, papers: dict[str, Paper]) -> tuple[Propos
     needs_evidence = proposal.kind in (ProposalKind.REVISE_CLAIM, ProposalKind.ADD_NOTE, ProposalKind.ADD_ANCHOR, ProposalKind.REPLACE_ANCHOR)
     grounded = not report and (bool(evidence) or not needs_evidence)
     checked = proposal.model_copy(
-        update={"evidence": evidence, "after": after, "rationale": rationale, "grounded": grounded, "removed_ids": list(dict.fromkeys(r.arxiv_id for r in report))}
+        update={
+            "evidence": evidence,
+            "after": after,
+            "rationale": rationale,
+            "grounded": grounded,
+            "removed_ids": list(dict.fromkeys(r.arxiv_id for r in report)),
+        }
     )
     return checked, report
 

@@ -34,7 +34,7 @@ def judge(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
         verdict = _unresolved(result, "No newer paper relevant to the claim was found.")
     else:
         get_stream_writer()({"claim": claim.id, "stage": "judging"})
-        findings = "\n".join(f"- arXiv:{f.arxiv_id} [{f.stance}] confidence {f.confidence:.2f}: \"{f.quote}\"" for f in relevant)
+        findings = "\n".join(f'- arXiv:{f.arxiv_id} [{f.stance}] confidence {f.confidence:.2f}: "{f.quote}"' for f in relevant)
         answer, record = services(runtime).ask(
             role="judge",
             node="judge",

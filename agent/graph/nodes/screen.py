@@ -34,12 +34,7 @@ def quote_in(quote: str, abstract: str) -> bool:
 
 
 def paper_blocks(papers: list[Paper]) -> str:
-    return join_blocks(
-        [
-            data_block(f"arXiv:{p.arxiv_id}", f"Title: {p.title}\nSubmitted: {p.published.isoformat()}\nAbstract: {p.summary}")
-            for p in papers
-        ]
-    )
+    return join_blocks([data_block(f"arXiv:{p.arxiv_id}", f"Title: {p.title}\nSubmitted: {p.published.isoformat()}\nAbstract: {p.summary}") for p in papers])
 
 
 def screen(state: ClaimState, runtime: Runtime[RunContext]) -> dict:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
+from agent.callsite import call_context
 from agent.errors import ProviderError
 from agent.graph.context import RunContext, services
 from agent.graph.records import Candidate, SearchedQuery
 from agent.graph.state import ClaimState
-from agent.recording import call_context
 from agent.sources.models import Paper
 
 

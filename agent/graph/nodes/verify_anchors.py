@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
+from agent.callsite import call_context
 from agent.graph.anchoring import link_anchors
 from agent.graph.context import RunContext, services
 from agent.graph.records import AnchorCheck, ClaimResult, DateCheck
 from agent.graph.state import RunState
 from agent.line.models import AnchorPaper, FuzzyDate
-from agent.recording import call_context
 from agent.sources import compare_titles
 from agent.sources.models import Lookup, LookupStatus, Paper, TitleMatch
 
@@ -30,10 +30,14 @@ def _check(anchor: AnchorPaper, found: Lookup, first_version: Lookup | None, cla
         return AnchorCheck(status=found.status, error=found.error, **base)
     paper = found.paper
     match, note = compare_titles(anchor.cited_title, paper.title), ""
-    if match is TitleMatch.DIFFERENT and first_version and first_version.paper:
-        if compare_titles(anchor.cited_title, first_version.paper.title) is not TitleMatch.DIFFERENT:
-            match = TitleMatch.CLOSE
-            note = f"the cited title is the one version 1 carried; arXiv's current title (v{paper.version or '?'}) is {paper.title!r}"
+    if (
+        match is TitleMatch.DIFFERENT
+        and first_version
+        and first_version.paper
+        and compare_titles(anchor.cited_title, first_version.paper.title) is not TitleMatch.DIFFERENT
+    ):
+        match = TitleMatch.CLOSE
+        note = f"the cited title is the one version 1 carried; arXiv's current title (v{paper.version or '?'}) is {paper.title!r}"
     return AnchorCheck(
         status=LookupStatus.FOUND,
         title_match=match,
