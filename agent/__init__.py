@@ -3,11 +3,10 @@
 The library API, for use without the CLI:
 
     from pathlib import Path
-    from agent import RunRequest, Store, start_run
-    from agent.config import resolve_models
+    from agent import RunRequest, Store, load_settings, start_run
 
     request = RunRequest(mode="replay", cassette=Path("cassettes/demo/bargaining-power.yaml"),
-                         models=resolve_models({}, None))
+                         settings=load_settings(preset=None))
     outcome = start_run(Path("examples/bargaining-power.txt"), request, Store.open())
     print({c: r.verdict.verdict for c, r in outcome.state["claim_results"].items()})
 """
@@ -30,7 +29,8 @@ _EXPORTS = {
     "load_line": "agent.line.read",
     "render_markdown": "agent.line.markdown",
     "build_graph": "agent.graph.build",
-    "RunRequest": "agent.runner",
+    "RunRequest": "agent.services",
+    "load_settings": "agent.config",
     "start_run": "agent.runner",
     "resume_run": "agent.runner",
     "Store": "agent.store",

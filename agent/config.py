@@ -43,7 +43,6 @@ class Settings(BaseSettings):
     screener: str = Field(default="openai:gpt-5.4-mini", description="Model that screens each candidate paper.")
     judge: str = Field(default="anthropic:claude-sonnet-4-6", description="Model that gives each claim its verdict.")
     writer: str = Field(default="anthropic:claude-sonnet-4-6", description="Model that drafts proposals and questions.")
-    home: Path = Field(default=Path(".retest"), description="State directory: database, checkpoints, caches.")
     max_concurrent_calls: int = Field(default=4, ge=1, description="Process-wide bound on model calls in flight.")
     max_retries: int = Field(default=2, ge=0, description="SDK retries on 429, 5xx and timeouts (live calls only).")
     model_timeout_s: float = Field(default=300.0, gt=0, description="Seconds before one model request times out.")
@@ -59,6 +58,14 @@ class Settings(BaseSettings):
     def model_for(self, role: Role) -> str:
         """The model string configured for `role`."""
         return str(getattr(self, role))
+
+    def models(self) -> dict[str, str]:
+        """Every role's model string, as a run records them."""
+        return {role: self.model_for(role) for role in ROLES}
+
+    def saved(self) -> dict[str, Any]:
+        """The effective settings as JSON values, saved with each run (keys are never settings)."""
+        return self.model_dump(mode="json")
 
 
 @dataclass(frozen=True)
@@ -91,12 +98,25 @@ def read_preset(name: str) -> dict[str, Any]:
 
 
 def load_settings(*, preset: str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
-    """Settings with precedence overrides (CLI flags) > environment > preset > defaults.
+    """The effective settings: defaults, then the preset, then the environment, then `overrides` (CLI flags).
 
-    `overrides` entries that are None count as not given. Raises ConfigError for
-    an unknown preset, a bad value or a bad model string, naming where it came from.
+    The one path every command takes. `overrides` entries that are None count
+    as not given. Raises ConfigError for an unknown preset, a bad value or a
+    bad model string, naming where it came from.
     """
     return _load(preset, overrides or {}).settings
+
+
+def settings_from_saved(values: dict[str, Any]) -> Settings:
+    """The settings a run was started with, as saved in its record; the environment of today plays no part.
+
+    Fields added to Settings after the run was saved take their defaults.
+    """
+    try:
+        # model_validate, not Settings(**values): BaseSettings.__init__ would read RETEST_* again.
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        raise _config_error(exc, lambda field: "saved with the run") from exc
 
 
 def resolve_roles(cli_overrides: dict[str, str | None], preset: str | None) -> dict[Role, ResolvedModel]:

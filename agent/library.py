@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import InputError, RetestError
-from agent.runner import Progress, RunOutcome, RunRequest, start_run
+from agent.runner import Progress, RunOutcome, start_run
 from agent.runs import RunStatus
+from agent.services import RunRequest
 from agent.store import Store
 
 LINE_SUFFIXES = (".txt", ".md")

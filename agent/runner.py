@@ -1,6 +1,6 @@
 """Run the re-test graph for one line: build the run's services, stream progress, keep the record.
 
-Modes: `live` (real services, keys needed), `record` (live, and every call is
+The run's services come from agent.services. Modes: `live` (real services, keys needed), `record` (live, and every call is
 written to a cassette), `replay` (no keys, no network: every call must be in
 the cassette). Record and replay bypass the arXiv cache so a cassette holds,
 and a replay asks for, every request the run makes.
@@ -13,45 +13,29 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import httpx2
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from agent import __version__
-from agent.config import ROLES, Settings
+from agent.config import Settings, settings_from_saved
 from agent.errors import ConflictError, InputError, RetestError
 from agent.graph.build import build_graph
 from agent.graph.context import RunContext
 from agent.graph.records import UsageRecord
 from agent.graph.serde import serializer
 from agent.line.read import load_line
-from agent.llm.factory import make_client
 from agent.recording import cassette
 from agent.runs import RunRecord, RunStatus, claim_run, finish_run, get_run, git_revision, insert_run, new_run_id
-from agent.sources import ArxivSource, RateLimiter
-from agent.sources.ratelimit import set_default_interval
+from agent.services import Mode, RunRequest, build_services
 from agent.store import Store, state_dir
 
-Mode = Literal["live", "record", "replay"]
 Progress = Callable[[dict[str, Any]], None]
 CHECKPOINTS = "checkpoints.db"
-
-
-@dataclass
-class RunRequest:
-    """What `retest run` was asked to do."""
-
-    mode: Mode = "live"
-    cassette: Path | None = None
-    models: dict[str, str] = field(default_factory=dict)
-    run_date: dt.date | None = None
-    use_cache: bool = True
-    settings: Settings = field(default_factory=Settings)
 
 
 @dataclass
@@ -94,30 +78,6 @@ def check_mode(mode: Mode, cassette_path: Path | None) -> None:
             pass
 
 
-def build_context(request: RunRequest, store: Store | None, *, http_client: httpx2.Client | None = None) -> tuple[RunContext, ArxivSource]:
-    """The run's services: one model client per role and the arXiv source.
-
-    In replay nothing waits: no arXiv spacing and no retry back-off, but the
-    retries themselves still happen, so a recorded 503-then-200 replays as such.
-    `http_client` lets cassette authoring answer model calls from a script.
-    """
-    settings, replay = request.settings, request.mode == "replay"
-    models = {role: make_client(request.models[role], settings=settings, replay=replay, http_client=http_client) for role in ROLES}
-    hermetic = request.mode in ("record", "replay")
-    source = ArxivSource(
-        None if hermetic else store,
-        # Live and record share the process-wide limiter (every line of `run --all` too), spaced as configured.
-        limiter=RateLimiter(0.0) if replay else set_default_interval(settings.arxiv_spacing_s, settings.arxiv_spacing_from),
-        api_url=settings.arxiv_api_url,
-        ttl=dt.timedelta(hours=settings.cache_ttl_hours),
-        use_cache=request.use_cache and not hermetic,
-        retry_wait=0.0 if replay else 2.0,
-        today=request.run_date,
-    )
-    ctx = RunContext(models=models, source=source, contradiction_months=settings.contradiction_window_months)
-    return ctx, source
-
-
 @contextmanager
 def open_graph(home: Path | None = None) -> Iterator[CompiledStateGraph]:
     """The graph compiled with the SQLite checkpointer of the state directory."""
@@ -154,11 +114,8 @@ def _checkpointed_usage(run_id: str, store: Store) -> list[UsageRecord]:
         return list(graph.get_state({"configurable": {"thread_id": run_id}}).values.get("usage", []))
 
 
-def _execute(
-    run: RunRecord, payload: Any, request: RunRequest, services: tuple[RunContext, ArxivSource], store: Store, progress: Progress | None
-) -> RunOutcome:
+def _execute(run: RunRecord, payload: Any, request: RunRequest, ctx: RunContext, store: Store, progress: Progress | None) -> RunOutcome:
     """Stream the graph under the run's recording mode and record how it ended."""
-    ctx, source = services
     try:
         with ExitStack() as stack:
             stack.enter_context(cassette(request.mode, request.cassette))
@@ -173,7 +130,7 @@ def _execute(
         raise
     status = _status(snapshot)
     finish_run(store, run.id, status, prompts=ctx.prompts_used, usage=snapshot.values.get("usage", []))
-    return RunOutcome(run=get_run(store, run.id), state=snapshot.values, requests_sent=source.requests_sent)
+    return RunOutcome(run=get_run(store, run.id), state=snapshot.values, requests_sent=ctx.source.requests_sent)
 
 
 def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: Progress | None = None, now: dt.datetime | None = None) -> RunOutcome:
@@ -182,9 +139,9 @@ def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: P
     loaded = load_line(line_path)
     started = now or dt.datetime.now(dt.UTC)
     run_date = request.run_date or started.date()
-    request.run_date = run_date
+    request = request.on(run_date)
     # Before the run is recorded: a missing key or bad model string leaves no run behind.
-    services = build_context(request, store)
+    services = build_services(request, store)
     run = RunRecord(
         id=new_run_id(started),
         line_path=str(line_path.resolve()),
@@ -193,6 +150,7 @@ def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: P
         cassette=str(request.cassette.resolve()) if request.cassette else None,
         run_date=run_date,
         models=request.models,
+        settings=request.settings.saved(),
         version=__version__,
         git_rev=git_revision(),
         started_at=started,
@@ -204,8 +162,8 @@ def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: P
     return _execute(run, {"run_id": run.id, "line": loaded.line, "run_date": run_date}, request, services, store, progress)
 
 
-def resume_run(run_id: str, store: Store, *, settings: Settings | None = None, progress: Progress | None = None) -> RunOutcome:
-    """Continue a killed or failed run from its last checkpoint, in the mode it started in."""
+def resume_run(run_id: str, store: Store, *, progress: Progress | None = None) -> RunOutcome:
+    """Continue a killed or failed run from its last checkpoint, in the mode and with the settings it started with."""
     run = get_run(store, run_id)
     if run.status in (RunStatus.COMPLETED, RunStatus.AWAITING_REVIEW):
         raise InputError(f"run {run.id} is {run.status}; there is nothing to resume", hint=f"Review it with `retest review {run.id}`.")
@@ -216,7 +174,7 @@ def resume_run(run_id: str, store: Store, *, settings: Settings | None = None, p
             hint="Wait for it to finish, or stop that process and resume again.",
         )
     cassette_path = Path(run.cassette) if run.cassette else None
-    request = RunRequest(mode=run.mode, cassette=cassette_path, models=run.models, run_date=run.run_date, settings=settings or Settings())
+    request = RunRequest(mode=run.mode, cassette=cassette_path, run_date=run.run_date, settings=_saved_settings(run))
     check_mode(request.mode, cassette_path)
     checkpointed = _has_checkpoint(run.id, store)
     if checkpointed and run.mode == "record":
@@ -225,10 +183,17 @@ def resume_run(run_id: str, store: Store, *, settings: Settings | None = None, p
             f"run {run.id} was recording to {cassette_path}; resumed, the cassette would lack the calls made before it stopped",
             hint=f"Record it again from the start: retest run {run.line_path} --record {cassette_path}",
         )
-    services = build_context(request, store)
+    services = build_services(request, store)
     payload = None if checkpointed else _first_input(run)
     claim_run(store, run.id)
     return _execute(run, payload, request, services, store, progress)
+
+
+def _saved_settings(run: RunRecord) -> Settings:
+    """The settings the run started with; a run recorded before settings were saved keeps its models, the rest from today."""
+    if run.settings is not None:
+        return settings_from_saved(run.settings)
+    return Settings(**run.models)
 
 
 def _has_checkpoint(run_id: str, store: Store) -> bool:

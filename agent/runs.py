@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -39,6 +40,9 @@ class RunRecord(BaseModel):
     cassette: str | None = None
     run_date: dt.date
     models: dict[str, str]
+    settings: dict[str, Any] | None = Field(
+        default=None, description="The effective settings the run started with (None for runs recorded before they were saved)."
+    )
     prompts: dict[str, str] = Field(default_factory=dict)
     version: str
     git_rev: str | None = None
@@ -84,8 +88,8 @@ def insert_run(store: Store, run: RunRecord) -> None:
     """Record a new run as executed by this process."""
     with store.transaction() as conn:
         conn.execute(
-            "INSERT INTO runs (id, line_path, line_sha256, mode, cassette, run_date, models, prompts, version, git_rev, started_at, status, pid, host)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO runs (id, line_path, line_sha256, mode, cassette, run_date, models, settings, prompts, version, git_rev, started_at, status, pid, host)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run.id,
                 run.line_path,
@@ -94,6 +98,7 @@ def insert_run(store: Store, run: RunRecord) -> None:
                 run.cassette,
                 run.run_date.isoformat(),
                 json.dumps(run.models),
+                None if run.settings is None else json.dumps(run.settings),
                 json.dumps(run.prompts),
                 run.version,
                 run.git_rev,
@@ -149,6 +154,7 @@ def _record(row) -> RunRecord:
     data = dict(row)
     data["models"] = json.loads(data["models"])
     data["prompts"] = json.loads(data["prompts"])
+    data["settings"] = json.loads(data["settings"]) if data.get("settings") else None
     return RunRecord.model_validate(data)
 
 

@@ -109,6 +109,13 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE runs ADD COLUMN host TEXT;
         """,
     ),
+    Migration(
+        "0005_run_settings",
+        """
+    -- The effective settings a run started with (JSON), so a resume uses them and not today's environment.
+    ALTER TABLE runs ADD COLUMN settings TEXT;
+        """,
+    ),
 ]
 
 

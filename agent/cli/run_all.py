@@ -20,7 +20,8 @@ from agent.cli.app import err, out
 from agent.errors import ExitCode, InputError
 from agent.library import LibraryOutcome, LineResult, cassette_for, discover_lines, run_library
 from agent.report import money
-from agent.runner import RunRequest, build_context, cassette_run_date
+from agent.runner import cassette_run_date
+from agent.services import RunRequest, build_services
 from agent.store import Store
 
 # Steps a line's bar counts besides its claims: the top-level nodes before review.
@@ -87,10 +88,7 @@ def library_requests(
     def request_for(path: Path) -> RunRequest:
         cassette = cassette_for(path, folder) if folder else None
         run_date = template.run_date or (cassette_run_date(cassette) if replay_dir and cassette else None)
-        return RunRequest(
-            mode=template.mode, cassette=cassette, models=dict(template.models), run_date=run_date,
-            use_cache=template.use_cache, settings=template.settings,
-        )  # fmt: skip
+        return RunRequest(mode=template.mode, cassette=cassette, run_date=run_date, use_cache=template.use_cache, settings=template.settings)
 
     return lines, request_for
 
@@ -99,7 +97,7 @@ def run_all(directory: Path, template: RunRequest, *, replay_dir: Path | None = 
     """Run every line of `directory`, show progress, print the summary; exit 1 if any line failed."""
     lines, request_for = library_requests(directory, template, replay_dir=replay_dir, record_dir=record_dir)
     # A configuration error (a missing key, a bad model string) would fail every line alike: report it once, up front.
-    build_context(template, None)
+    build_services(template, None)
     if record_dir is not None:
         # Only now, so a refused run leaves no empty folder behind.
         _make_folder(record_dir, "--record")

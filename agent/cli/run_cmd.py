@@ -16,11 +16,12 @@ from rich.text import Text
 
 from agent.cli.app import app, date_option, err, out
 from agent.cli.run_all import run_all
-from agent.config import Settings, resolve_models
+from agent.config import load_settings
 from agent.errors import ExitCode, InputError
 from agent.report import build_report, money, render_markdown
-from agent.runner import RunOutcome, RunRequest, cassette_run_date, load_state, resume_run, start_run
+from agent.runner import RunOutcome, cassette_run_date, load_state, resume_run, start_run
 from agent.runs import list_runs, run_usage
+from agent.services import RunRequest
 from agent.store import Store
 
 ModelFlag = Annotated[
@@ -125,7 +126,10 @@ def run(
     ] = None,
     replay: Annotated[Path | None, typer.Option(help="Replay every call from this cassette: no keys, no network.")] = None,
     record: Annotated[Path | None, typer.Option(help="Call the real services (keys needed) and record every call into this cassette.")] = None,
-    preset: Annotated[str | None, typer.Option(help="Named preset of models (see `retest models`).")] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(help="Named preset of settings: models, concurrency, contradiction window (see `retest models`; flags and RETEST_* still win)."),
+    ] = None,
     planner: ModelFlag = None,
     screener: ModelFlag = None,
     judge: ModelFlag = None,
@@ -160,18 +164,17 @@ def run(
         raise InputError("--replay and --record exclude each other", hint="Replay a cassette, or record a new one, not both.")
     mode = "replay" if replay else "record" if record else "live"
     cassette_path = replay or record
-    settings = Settings()
-    models = dict(resolve_models({"planner": planner, "screener": screener, "judge": judge, "writer": writer}, preset))
+    settings = load_settings(preset=preset, overrides={"planner": planner, "screener": screener, "judge": judge, "writer": writer})
     if (line is None) == (all_dir is None):
         raise InputError("give either a LINE file or --all DIR", hint="e.g. retest run examples/bargaining-power.txt, or retest run --all examples/")
     if all_dir is not None:
         if report:
             raise InputError("--report prints one run; with --all, print each with `retest report RUN_ID`")
-        template = RunRequest(mode=mode, models=models, run_date=_date(run_date), use_cache=not no_cache, settings=settings)
+        template = RunRequest(mode=mode, run_date=_date(run_date), use_cache=not no_cache, settings=settings)
         run_all(all_dir, template, replay_dir=replay, record_dir=record)
         return
     date = _date(run_date) or (cassette_run_date(replay) if replay else None)
-    request = RunRequest(mode=mode, cassette=cassette_path, models=models, run_date=date, use_cache=not no_cache, settings=settings)
+    request = RunRequest(mode=mode, cassette=cassette_path, run_date=date, use_cache=not no_cache, settings=settings)
     store = Store.open()
     view = ProgressView()
     try:
@@ -198,7 +201,7 @@ def resume(
     view = ProgressView()
     try:
         with view.shown():
-            outcome = resume_run(run_id, store, settings=Settings(), progress=view)
+            outcome = resume_run(run_id, store, progress=view)
     except KeyboardInterrupt:
         raise _interrupted(run_id) from None
     _summary(outcome)

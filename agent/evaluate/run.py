@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from agent.config import load_settings, resolve_models
+from agent.config import Settings, load_settings
 from agent.errors import CassetteMissError, ConfigError, InputError, RetestError
 from agent.evaluate.manifest import build_manifest
 from agent.evaluate.results import CaseResult, CaseStatus, EvalReport, Metrics
@@ -22,7 +22,8 @@ from agent.evaluate.score import gate_failures, measure
 from agent.evaluate.suite import Case, LoadedSuite
 from agent.llm.keys import KEY_VARIABLES, key_is_set
 from agent.llm.model_string import parse_model_string
-from agent.runner import RunRequest, cassette_run_date, start_run
+from agent.runner import cassette_run_date, start_run
+from agent.services import RunRequest
 from agent.store import Store
 
 EvalMode = Literal["replay", "record"]
@@ -44,9 +45,14 @@ class EvalPlan:
         return loaded.resolve(case.cassette)
 
 
+def case_settings(loaded: LoadedSuite, case: Case) -> Settings:
+    """The case's effective settings: its settings and models (else the suite's models) over the one settings path."""
+    return load_settings(overrides={**case.options.settings, **(case.options.models or loaded.suite.models or {})})
+
+
 def case_models(loaded: LoadedSuite, case: Case) -> dict[str, str]:
-    """The case's models, else the suite's, else Retest's (flag-less) resolution."""
-    return dict(case.options.models or loaded.suite.models or resolve_models({}, None))
+    """The models a case runs with."""
+    return case_settings(loaded, case).models()
 
 
 def selected(loaded: LoadedSuite, only: tuple[str, ...]) -> list[Case]:
@@ -77,8 +83,7 @@ def run_case(loaded: LoadedSuite, case: Case, plan: EvalPlan) -> CaseResult:
     """Run one case and score it; a cassette miss or a run error is recorded as such, never as a score."""
     cassette = plan.cassette_for(loaded, case)
     run_date = case.options.run_date or (cassette_run_date(cassette) if plan.mode == "replay" else None)
-    settings = load_settings(overrides=case.options.settings)
-    request = RunRequest(mode=plan.mode, cassette=cassette, models=case_models(loaded, case), run_date=run_date, use_cache=False, settings=settings)
+    request = RunRequest(mode=plan.mode, cassette=cassette, run_date=run_date, use_cache=False, settings=case_settings(loaded, case))
     with tempfile.TemporaryDirectory(prefix="retest-eval-") as tmp:
         store = Store.open(Path(tmp) / "retest.db")
         try:

@@ -53,8 +53,9 @@ def fan_out(state: RunState) -> list[Send]:
     return [Send("claim", {"line": state["line"], "run_date": state["run_date"], "claim": c, "result": results[c.id]}) for c in state["line"].prompt.claims]
 
 
-def build_graph() -> StateGraph:
-    g = StateGraph(RunState, context_schema=RunContext)
+def build_graph(context_schema: type[RunContext] = RunContext) -> StateGraph:
+    """The run's graph, uncompiled; `context_schema` is what LangGraph coerces a run's context dict into (agent.server)."""
+    g = StateGraph(RunState, context_schema=context_schema)
     g.add_node("verify_anchors", verify_anchors)
     g.add_node("claim", build_claim_graph().compile())
     g.add_node("find_contradictions", find_contradictions)

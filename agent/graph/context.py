@@ -9,14 +9,13 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from agent.callsite import call_context
+from agent.errors import ConfigError
 from agent.graph.records import UsageRecord
 from agent.llm.base import ModelClient
 from agent.prompts import Prompt, load_prompt
 from agent.sources.models import Lookup, Paper
 
 T = TypeVar("T", bound=BaseModel)
-
-ROLES = ("planner", "screener", "judge", "writer")
 
 
 class PaperSource(Protocol):
@@ -26,10 +25,13 @@ class PaperSource(Protocol):
 
     def lookup(self, ids, batch_size: int = 50) -> dict[str, Lookup]: ...
 
+    @property
+    def requests_sent(self) -> int: ...
+
 
 @dataclass
 class RunContext:
-    """Services for one run. Built by agent.runner for live, record or replay mode."""
+    """Services for one run. Built by agent.services for live, record or replay mode."""
 
     models: dict[str, ModelClient]
     source: PaperSource
@@ -63,19 +65,15 @@ class RunContext:
         return completion.output, record
 
 
-_default: RunContext | None = None
-
-
 def services(runtime: Runtime[RunContext]) -> RunContext:
-    """The run's services; under LangGraph's server or Studio (no context given), live ones from settings."""
-    global _default
-    if isinstance(runtime.context, RunContext):
-        return runtime.context
-    if _default is None:
-        from agent.config import Settings, resolve_models
-        from agent.runner import RunRequest, build_context
-        from agent.store import Store
+    """The run's services, as whoever started the run put them in LangGraph's runtime context.
 
-        request = RunRequest(mode="live", models=dict(resolve_models({}, None)), settings=Settings())
-        _default, _ = build_context(request, Store.open())
-    return _default
+    The CLI, the evals and the benchmark build them in agent.services; LangGraph's
+    server builds them from the run's context in agent.server. There is no default.
+    """
+    if runtime.context is None:
+        raise ConfigError(
+            "this graph was started without its run services",
+            hint="Start runs with `retest run`, through agent.runner, or on LangGraph's server with the graph in agent/server.py.",
+        )
+    return runtime.context

@@ -31,7 +31,7 @@ import requests
 from langgraph.checkpoint.memory import InMemorySaver
 from requests.structures import CaseInsensitiveDict
 
-from agent.config import Settings, resolve_models
+from agent.config import load_settings
 from agent.graph.build import build_graph
 from agent.graph.nodes.search import combine
 from agent.graph.records import SearchedQuery
@@ -39,7 +39,7 @@ from agent.graph.serde import serializer
 from agent.line.read import load_line, write_text_atomic
 from agent.recording import cassette, current_call
 from agent.recording import serializer as cassette_format
-from agent.runner import RunRequest, build_context
+from agent.services import RunRequest, build_services
 from agent.sources import fold_version
 from evals.authoring import arxiv_wire, llm_wire
 from evals.authoring.scenario import Scenario, load_scenario
@@ -161,11 +161,10 @@ def _in_stable_order(interactions: list[dict[str, Any]]) -> list[dict[str, Any]]
 def build(scenario: Scenario, *, repo: Path = REPO) -> tuple[Path, dict[str, Any]]:
     """Run the graph against the scenario and write its cassette; returns the path and final state."""
     loaded = load_line(repo / scenario.line)
-    settings = Settings()
-    models = scenario.models or dict(resolve_models({}, None))
-    request = RunRequest(mode="replay", models=models, run_date=scenario.run_date, use_cache=False, settings=settings)
+    settings = load_settings(overrides=dict(scenario.models or {}))
+    request = RunRequest(mode="replay", run_date=scenario.run_date, use_cache=False, settings=settings)
     model_answers, arxiv_answers = ModelAnswers(scenario), ArxivAnswers(scenario)
-    ctx, _ = build_context(request, None, http_client=httpx2.Client(transport=httpx2.MockTransport(model_answers)))
+    ctx = build_services(request, None, http_client=httpx2.Client(transport=httpx2.MockTransport(model_answers)))
     target = repo / scenario.cassette
     with tempfile.TemporaryDirectory() as tmp:
         recorded = Path(tmp) / "models.yaml"

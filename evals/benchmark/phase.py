@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from agent.config import Settings, resolve_models
+from agent.config import load_settings
 from agent.graph.nodes.search import combine
 from agent.graph.records import SearchedQuery
 from agent.library import LineResult, discover_lines, run_library
-from agent.runner import RunRequest, build_context
+from agent.services import RunRequest, build_services
 from agent.sources.query import windowed_query
 from agent.store import Store
 
@@ -120,17 +120,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     paths = discover_lines(args.lines)
-    settings = Settings()
-    models = dict(resolve_models({}, None))
+    settings = load_settings()
     store = Store.open()
     seen = len(_fetch(args.arxiv_log))
 
     def request_for(_: Path) -> RunRequest:
-        return RunRequest(mode="live", models=models, run_date=args.run_date, settings=settings)
+        return RunRequest(mode="live", run_date=args.run_date, settings=settings)
 
     # Import the SDKs (the model factory loads them lazily, seconds on a busy machine) before the clock starts:
     # a process's start-up is not part of a run.
-    build_context(request_for(paths[0]), None)
+    build_services(request_for(paths[0]), None)
     outcome = run_library(paths, request_for, store)
     log = _fetch(args.arxiv_log)[seen:]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)  # bytes on macOS, KiB on Linux

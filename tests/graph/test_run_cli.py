@@ -14,9 +14,9 @@ import pytest
 
 import agent.cli.run_cmd as run_cmd
 from agent.cli import run as cli
-from agent.config import resolve_models
-from agent.runner import RunRequest, cassette_run_date, load_state, start_run
+from agent.runner import cassette_run_date, load_state, start_run
 from agent.runs import RunRecord, RunStatus, get_run, insert_run, list_runs
+from agent.services import RunRequest
 from agent.store import Store
 from tests.graph.test_record_then_replay import standins  # noqa: F401 - the stand-in services fixture
 
@@ -89,8 +89,7 @@ def test_a_run_stopped_before_its_first_checkpoint_resumes_from_its_line(monkeyp
 def test_resume_refuses_a_line_that_changed_before_the_first_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     line = tmp_path / "line.txt"
     line.write_bytes(LINE.read_bytes())
-    models = dict(resolve_models({}, None))
-    request = RunRequest(mode="replay", cassette=CASSETTE, models=models, run_date=cassette_run_date(CASSETTE))
+    request = RunRequest(mode="replay", cassette=CASSETTE, run_date=cassette_run_date(CASSETTE))
     with pytest.raises(KeyboardInterrupt):
         _raise_after_start(line, request, Store.open())
     (run,) = list_runs(Store.open())
@@ -132,7 +131,7 @@ def test_runs_never_cuts_a_run_id(capsys: pytest.CaptureFixture[str], monkeypatc
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 def test_a_recording_stopped_after_a_checkpoint_is_not_resumed_into_a_partial_cassette(standins, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the imported fixture
     cassette = tmp_path / "recorded.yaml"
-    request = RunRequest(mode="record", cassette=cassette, models=dict(resolve_models({}, None)), run_date=dt.date(2026, 11, 29))
+    request = RunRequest(mode="record", cassette=cassette, run_date=dt.date(2026, 11, 29))
 
     def stop_after_anchors(event: dict[str, Any]) -> None:
         if event.get("node") == "verify_anchors":

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from agent.config import Settings
-from agent.runner import RunRequest, build_context
+from agent.services import RunRequest, build_services
 from agent.sources import default_limiter
 from agent.sources.query import ARXIV_API_URL, lookup_request, request_url
 from agent.sources.ratelimit import RateLimiter
@@ -39,18 +39,18 @@ class _Clock:
 
 
 def test_live_runs_share_the_process_limiter_spaced_as_configured() -> None:
-    settings = Settings(arxiv_spacing_s=0.25, arxiv_spacing_from="start", arxiv_api_url="http://127.0.0.1:9/api/query")
-    request = RunRequest(mode="live", models=MODELS, run_date=dt.date(2026, 11, 29), settings=settings)
-    _, first = build_context(request, None)
-    _, second = build_context(request, None)
+    settings = Settings(**MODELS, arxiv_spacing_s=0.25, arxiv_spacing_from="start", arxiv_api_url="http://127.0.0.1:9/api/query")
+    request = RunRequest(mode="live", run_date=dt.date(2026, 11, 29), settings=settings)
+    first = build_services(request, None).source
+    second = build_services(request, None).source
     assert first._transport.limiter is second._transport.limiter is default_limiter()
     assert (default_limiter().min_interval, default_limiter().measure_from) == (0.25, "start")
     assert first._transport.api_url == "http://127.0.0.1:9/api/query"
 
 
 def test_replay_never_waits_and_leaves_the_shared_limiter_alone() -> None:
-    request = RunRequest(mode="replay", models=MODELS, run_date=dt.date(2026, 11, 29), settings=Settings(arxiv_spacing_s=9.0))
-    _, source = build_context(request, None)
+    request = RunRequest(mode="replay", run_date=dt.date(2026, 11, 29), settings=Settings(**MODELS, arxiv_spacing_s=9.0))
+    source = build_services(request, None).source
     assert source._transport.limiter is not default_limiter() and source._transport.limiter.min_interval == 0
     assert default_limiter().min_interval != 9.0
 

@@ -20,10 +20,11 @@ import requests
 from langgraph.checkpoint.memory import InMemorySaver
 from requests.structures import CaseInsensitiveDict
 
+from agent.config import Settings
 from agent.graph.build import build_graph
 from agent.graph.serde import serializer
 from agent.line.read import load_line
-from agent.runner import RunRequest, build_context
+from agent.services import RunRequest, build_services
 from agent.sources.models import TitleMatch
 from evals.authoring import llm_wire
 from evals.benchmark import answers, floor, standin_arxiv
@@ -57,8 +58,8 @@ def test_a_generated_line_runs_its_full_workload_on_the_stand_ins(tmp_path: Path
     # JSON mode (schema in the system prompt) and strict json_schema: both carry the task's schema.
     line = load_line(write_library(tmp_path, 1)[0]).line
     claims = len(line.prompt.claims)
-    request = RunRequest(mode="replay", models=dict.fromkeys(("planner", "screener", "judge", "writer"), model), run_date=RUN_DATE)
-    ctx, _ = build_context(request, None, http_client=httpx2.Client(transport=httpx2.MockTransport(_model)))
+    request = RunRequest(mode="replay", settings=Settings(**dict.fromkeys(("planner", "screener", "judge", "writer"), model)), run_date=RUN_DATE)
+    ctx = build_services(request, None, http_client=httpx2.Client(transport=httpx2.MockTransport(_model)))
     urls: list[str] = []
     with _arxiv_stand_in(urls):
         graph = build_graph().compile(checkpointer=InMemorySaver(serde=serializer()))

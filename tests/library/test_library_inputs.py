@@ -41,7 +41,7 @@ def test_a_refused_recording_creates_no_folder(lines: Path, tmp_path: Path, caps
 
 
 def test_a_record_folder_under_a_file_is_an_input_error(lines: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(run_all, "build_context", lambda *args, **kwargs: None)  # as if the keys were set
+    monkeypatch.setattr(run_all, "build_services", lambda *args, **kwargs: None)  # as if the keys were set
     blocked = lines / "a.txt" / "cassettes"
     assert cli(["run", "--all", str(lines), "--record", str(blocked)]) == 2
     err = capsys.readouterr().err
@@ -52,7 +52,7 @@ def test_ctrl_c_says_what_was_kept(lines: Path, monkeypatch: pytest.MonkeyPatch,
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(run_all, "build_context", lambda *args, **kwargs: None)
+    monkeypatch.setattr(run_all, "build_services", lambda *args, **kwargs: None)
     monkeypatch.setattr(run_all, "run_library", interrupted)
     assert cli(["run", "--all", str(lines)]) == 130
     assert "interrupted: lines not yet started were skipped" in " ".join(capsys.readouterr().err.split())

@@ -11,8 +11,9 @@ import pytest
 
 from agent.errors import InputError, ProviderError
 from agent.library import discover_lines, run_library
-from agent.runner import RunOutcome, RunRequest
+from agent.runner import RunOutcome
 from agent.runs import RunRecord, RunStatus
+from agent.services import RunRequest
 from agent.store import Store
 
 

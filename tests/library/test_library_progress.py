@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.cli.run_all import LibraryView
-from agent.config import resolve_models
 from agent.library import LineResult, run_library
-from agent.runner import RunRequest, cassette_run_date
+from agent.runner import cassette_run_date
+from agent.services import RunRequest
 from agent.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,8 +23,8 @@ def test_a_lines_bar_fills_exactly_when_it_pauses_for_review() -> None:
         seen.extend((t.completed, t.total) for t in view.progress.tasks if t.id != view.library)
         view.done(result)
 
-    models = dict(resolve_models({}, None))  # the defaults the demo cassette was made with
-    request = RunRequest(mode="replay", cassette=CASSETTE, models=models, run_date=cassette_run_date(CASSETTE))
+    # The default settings are the models the demo cassette was made with.
+    request = RunRequest(mode="replay", cassette=CASSETTE, run_date=cassette_run_date(CASSETTE))
     outcome = run_library([LINE], lambda _: request, Store.open(), progress_for=view.line, on_done=done)
     assert outcome.results[0].ok, outcome.results[0].error
     # Five claims and five steps (verify_anchors ... ground_check): a renamed node would leave the bar short.

@@ -36,7 +36,6 @@ def test_other_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RETEST_HOME")  # tests/conftest.py points it at a temporary directory
     settings = load_settings()
 
-    assert settings.home == Path(".retest")
     assert (settings.max_concurrent_calls, settings.arxiv_spacing_s) == (4, 3.0)
     assert (settings.cache_ttl_hours, settings.contradiction_window_months) == (24.0, 6)
 
