@@ -14,13 +14,9 @@ The library API, for use without the CLI:
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-try:
-    __version__ = version("retest")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+from agent._version import VERSION as __version__
 
 # Public name -> defining module. Imported on first use: `import agent` stays cheap,
 # and the model SDKs and LangGraph load only for what needs them.

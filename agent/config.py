@@ -26,7 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.errors import ConfigError
 from agent.llm.model_string import parse_model_string
-from agent.sources.query import ARXIV_API_URL
+from agent.sources.models import ARXIV_API_URL
 
 Role = Literal["planner", "screener", "judge", "writer"]
 ROLES: tuple[Role, ...] = ("planner", "screener", "judge", "writer")

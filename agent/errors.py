@@ -7,6 +7,9 @@ should print a traceback for a foreseeable problem.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TypeVar
+
+E = TypeVar("E", bound=BaseException)
 
 
 class ExitCode(IntEnum):
@@ -80,3 +83,23 @@ class ConflictError(RetestError):
     """The line file changed since the run started."""
 
     exit_code = ExitCode.CONFLICT
+
+
+def find_in_chain(exc: BaseException, kind: type[E]) -> E | None:
+    """The first `kind` in `exc`, its causes and contexts, or inside exception groups; None when there is none.
+
+    SDKs wrap what their transport raised (and an ExceptionGroup wraps what a
+    branch raised), so the error that says what happened may sit anywhere in the chain.
+    """
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kind):
+            return current
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        pending.extend(getattr(current, "exceptions", ()) or ())
+    return None

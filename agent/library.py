@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import InputError, RetestError
+from agent.events import RunEvent, RunStarted
+from agent.llm.base import total_cost
 from agent.runner import Progress, RunOutcome, start_run
 from agent.runs import RunStatus
 from agent.services import RunRequest
@@ -143,10 +145,10 @@ def _run_one(path: Path, request: RunRequest, store: Store, progress: Progress |
     """One line, with every failure turned into a failed result."""
     seen: dict[str, Any] = {}
 
-    def listen(event: dict[str, Any]) -> None:
+    def listen(event: RunEvent) -> None:
         # The run ID is known before the graph starts; a failed line still reports it.
-        if event.get("stage") == "started":
-            seen["run_id"], seen["claims"] = event.get("run_id"), len(event.get("claims", []))
+        if isinstance(event, RunStarted):
+            seen["run_id"], seen["claims"] = event.run_id, len(event.claims)
         if progress:
             progress(event)
 
@@ -180,7 +182,7 @@ def _result(path: Path, outcome: RunOutcome, started: float, ended: float) -> Li
         input_tokens=sum(u.input_tokens for u in usage),
         output_tokens=sum(u.output_tokens for u in usage),
         # A sum with any unknown price is unknown, as in the run's own report.
-        cost_usd=None if any(c is None for c in costs) else sum(costs),
+        cost_usd=total_cost(costs),
         started=started,
         ended=ended,
         outcome=outcome,

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, ResearchQuestion, UngroundedCitation, UsageRecord
-from agent.llm.base import Usage
+from agent.llm.base import Usage, money
 from agent.proposals import Decision, Proposal
 from agent.runs import RunRecord
 from agent.sources.models import Paper
@@ -71,10 +71,6 @@ def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...]
         cost_by_claim=[_sum(k, v) for k, v in sorted(by_claim.items())],
         total=_sum("total", usage),
     )
-
-
-def money(value: float | None) -> str:
-    return "unknown" if value is None else f"${value:.4f}"
 
 
 def _anchor_line(a: AnchorCheck) -> str:

@@ -24,7 +24,8 @@ from langgraph.types import Command
 from agent import __version__
 from agent.config import Settings, settings_from_saved
 from agent.errors import ConflictError, InputError, RetestError
-from agent.graph.build import build_graph
+from agent.events import NodeFinished, RunEvent, RunStarted
+from agent.graph.build import build_graph, line_steps
 from agent.graph.context import RunContext
 from agent.graph.records import UsageRecord
 from agent.graph.serde import serializer
@@ -34,7 +35,7 @@ from agent.runs import RunRecord, RunStatus, claim_run, finish_run, get_run, git
 from agent.services import Mode, RunRequest, build_services
 from agent.store import Store, state_dir
 
-Progress = Callable[[dict[str, Any]], None]
+Progress = Callable[[RunEvent], None]
 CHECKPOINTS = "checkpoints.db"
 
 
@@ -100,7 +101,7 @@ def _stream(graph: CompiledStateGraph, payload: Any, run_id: str, ctx: RunContex
         elif mode == "updates" and not namespace:
             for node in chunk:
                 if not node.startswith("__"):
-                    progress({"node": node, "stage": "done"})
+                    progress(NodeFinished(node=node))
     return graph.get_state(config)
 
 
@@ -158,7 +159,7 @@ def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: P
     )
     insert_run(store, run)
     if progress:
-        progress({"run_id": run.id, "stage": "started", "claims": [c.id for c in loaded.line.prompt.claims]})
+        progress(RunStarted(run_id=run.id, claims=[c.id for c in loaded.line.prompt.claims], steps=line_steps()))
     return _execute(run, {"run_id": run.id, "line": loaded.line, "run_date": run_date}, request, services, store, progress)
 
 

@@ -34,6 +34,6 @@ def date_option(value: str | None, flag: str) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise InputError(f"{flag} {value!r} is not a date", hint=f"Use YYYY-MM-DD, e.g. {flag} 2026-11-29.") from None

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.app import app, err, out
+from agent.cli.app import app, date_option, err, out
 from agent.errors import InputError
-from agent.recording import Mode, cassette
-from agent.sources import ArxivSource, LookupStatus, Paper, RateLimiter
+from agent.sources.models import LookupStatus
 from agent.store import Store
+
+# The arXiv client and vcrpy load only when a subcommand runs: `retest --version` stays fast.
+if TYPE_CHECKING:
+    from agent.sources import ArxivSource, Paper
 
 arxiv_app = typer.Typer(
     name="arxiv",
@@ -42,22 +44,12 @@ ReplayOpt = Annotated[Path | None, typer.Option("--replay", metavar="CASSETTE", 
 RecordOpt = Annotated[Path | None, typer.Option("--record", metavar="CASSETTE", help="Ask arXiv and record to this cassette.")]
 
 
-def parse_date(value: str | None, option: str) -> dt.date | None:
-    """A YYYY-MM-DD option value as a date; InputError (exit 2) naming the option otherwise."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError(
-            f"{option} {value!r} is not a date",
-            hint=f"Write it as YYYY-MM-DD, e.g. {option} 2025-01-31.",
-        ) from None
-
-
 @contextmanager
 def open_source(replay: Path | None, record: Path | None, no_cache: bool) -> Iterator[ArxivSource]:
     """An ArxivSource for live use, or inside a cassette for --replay / --record."""
+    from agent.recording import Mode, cassette
+    from agent.sources import ArxivSource, RateLimiter
+
     if replay is not None and record is not None:
         raise InputError("--replay and --record cannot be used together", hint="Give one of them, or neither to ask arXiv live.")
     mode: Mode = "replay" if replay else "record" if record else "live"
@@ -104,7 +96,7 @@ def search_cmd(
 
     Example: retest arxiv search "AI agents governance" --since 2025-01-01 --until 2025-12-31 --sort submitted --max 5
     """
-    start, end = parse_date(since, "--since"), parse_date(until, "--until")
+    start, end = date_option(since, "--since"), date_option(until, "--until")
     with open_source(replay, record, no_cache) as source:
         papers = source.search(query, since=start, until=end, max_results=max_results, sort=sort.value)
     if as_json:

@@ -5,20 +5,22 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from agent.cli.app import app, err, out
 from agent.errors import InputError
-from agent.evaluate.compare import DEFAULT_TOLERANCE_PCT, load_baseline, not_in_baseline, verdict_of, with_baseline
-from agent.evaluate.render import print_report
-from agent.evaluate.results import CaseResult, CaseStatus, EvalReport
-from agent.evaluate.run import EvalPlan, run_suite
-from agent.evaluate.suite import load_suite
+
+# Scoring reads LangGraph state types: the evaluation room loads only when `retest eval` runs.
+if TYPE_CHECKING:
+    from agent.evaluate.results import CaseResult, EvalReport
+    from agent.evaluate.run import EvalPlan
 
 
 def _progress(name: str, result: CaseResult | None) -> None:
+    from agent.evaluate.results import CaseStatus
+
     if result is None:
         err.print(f"case {name} …", highlight=False)
     elif result.status is CaseStatus.SCORED:
@@ -47,6 +49,8 @@ def _write_json(report: EvalReport, path: Path) -> None:
 
 
 def _plan(live: bool, record_dir: Path | None, cases: list[str] | None) -> EvalPlan:
+    from agent.evaluate.run import EvalPlan
+
     if live and record_dir is None:
         raise InputError(
             "--live needs --record-dir DIR, where the fresh cassettes are written",
@@ -67,8 +71,9 @@ def eval_cmd(
     ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full report, with its manifest, as JSON to this file.")] = None,
     tolerance: Annotated[
-        float, typer.Option(min=0.0, help="Percent by which tokens, calls, arXiv requests or price may rise over the baseline.")
-    ] = DEFAULT_TOLERANCE_PCT,
+        float | None,
+        typer.Option(min=0.0, help="Percent by which tokens, calls, arXiv requests or price may rise over the baseline.  [default: 10]", show_default=False),
+    ] = None,
     case: Annotated[list[str] | None, typer.Option("--case", help="Run only this case (repeatable).")] = None,
     live: Annotated[bool, typer.Option("--live", help="Call the real services (keys needed) instead of replaying, recording fresh cassettes.")] = False,
     record_dir: Annotated[Path | None, typer.Option(help="With --live: write DIR/<case>.yaml for every case run.")] = None,
@@ -94,6 +99,11 @@ def eval_cmd(
     if json_out is not None and json_out.is_dir():
         # Found before the suite runs, not after it.
         raise InputError(f"--json {json_out} is a directory", hint=f"Name a file, e.g. --json {json_out / 'report.json'}")
+    from agent.evaluate.compare import DEFAULT_TOLERANCE_PCT, load_baseline, not_in_baseline, verdict_of, with_baseline
+    from agent.evaluate.render import print_report
+    from agent.evaluate.run import run_suite
+    from agent.evaluate.suite import load_suite
+
     plan = _plan(live, record_dir, case)
     loaded = load_suite(suite, need_cassettes=not live)
     previous = load_baseline(baseline) if baseline else None
@@ -101,7 +111,7 @@ def eval_cmd(
     new: list[str] = []
     absent: list[str] = []
     if previous is not None:
-        report = with_baseline(report, previous, path=baseline, tolerance_pct=tolerance)
+        report = with_baseline(report, previous, path=baseline, tolerance_pct=DEFAULT_TOLERANCE_PCT if tolerance is None else tolerance)
         new, absent = not_in_baseline(report, previous)
     print_report(report, out, new=new, absent=absent)
     if json_out is not None:

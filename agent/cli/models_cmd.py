@@ -9,9 +9,10 @@ from rich.table import Table
 
 from agent.cli.app import app, out
 from agent.config import ROLES, ResolvedModel, Role, resolve_roles
-from agent.llm.keys import KEY_VARIABLES, key_is_set
-from agent.llm.model_string import PROVIDERS, Provider, parse_model_string
+from agent.llm.keys import key_is_set
+from agent.llm.model_string import parse_model_string
 from agent.llm.prices import load_prices, price_for
+from agent.llm.providers import Provider, provider_names, registered
 
 _MODEL_HELP = "Model for the {role} role, e.g. openai:gpt-5.4-mini (overrides RETEST_{ROLE} and the preset)."
 
@@ -57,17 +58,19 @@ def _prices_table(roles: dict[Role, ResolvedModel]) -> Table:
 
 def _key_lines(roles: dict[Role, ResolvedModel]) -> list[str]:
     """One line per provider key: set or not (never its value), and which roles need it."""
-    users: dict[Provider, list[str]] = {provider: [] for provider in PROVIDERS}
+    users: dict[Provider, list[str]] = {provider: [] for provider in provider_names()}
     for role in ROLES:
         users[parse_model_string(roles[role].model_string).provider].append(role)
     lines = []
-    for provider in PROVIDERS:
-        state = "set" if key_is_set(provider) else "not set"
-        if not users[provider]:
+    for spec in registered():
+        if spec.key_variable is None:
+            continue  # nothing to set
+        state = "set" if key_is_set(spec.name) else "not set"
+        if not users[spec.name]:
             need = "not needed"
-        elif provider == "openai-compatible":
-            need = f"used by {', '.join(users[provider])}; optional, local servers take any key"
+        elif spec.optional_key is not None:
+            need = f"used by {', '.join(users[spec.name])}; optional, {spec.optional_key.why}"
         else:
-            need = f"needed by {', '.join(users[provider])}"
-        lines.append(f"{KEY_VARIABLES[provider]}: {state} ({need})")
+            need = f"needed by {', '.join(users[spec.name])}"
+        lines.append(f"{spec.key_variable}: {state} ({need})")
     return lines

@@ -11,7 +11,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from agent import __version__
+from agent._version import VERSION
 from agent.cli.app import app, err, out
 from agent.errors import InputError
 from agent.line import LoadedLine, load_line, render_markdown, write_text_atomic
@@ -26,7 +26,7 @@ class InputFormat(StrEnum):
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"retest {__version__}")
+        out.print(f"retest {VERSION}")
         raise typer.Exit(0)
 
 

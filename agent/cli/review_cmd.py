@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,14 +13,11 @@ from rich.text import Text
 
 from agent.cli.app import app, date_option, err, out
 from agent.errors import ExitCode, InputError
-from agent.line.read import write_text_atomic
-from agent.proposals import DecisionKind
-from agent.review.apply import ApplyStatus, apply_review
-from agent.review.decisions import make_decision
-from agent.review.export import to_bibtex, to_json
-from agent.review.review_run import ReviewRun, load_review, require_open, submit
-from agent.review.session import Session, SessionResult, TerminalKeys, summary
 from agent.store import Store
+
+# The review room loads LangGraph (a run's proposals live in its checkpoint): only inside the commands.
+if TYPE_CHECKING:
+    from agent.review.review_run import ReviewRun
 
 AcceptIds = Annotated[str | None, typer.Option("--accept", help="Accept these proposals (comma-separated), e.g. P1,P3.", show_default=False)]
 RejectIds = Annotated[str | None, typer.Option("--reject", help="Reject these proposals (comma-separated), e.g. P2.", show_default=False)]
@@ -60,6 +57,11 @@ def _list(review: ReviewRun, as_json: bool) -> None:
 
 
 def _batch(review: ReviewRun, store: Store, accept: str | None, reject: str | None, reason: str | None, grounded: bool) -> None:
+    from agent.proposals import DecisionKind
+    from agent.review.decisions import make_decision
+    from agent.review.review_run import require_open, submit
+    from agent.review.session import SessionResult, summary
+
     require_open(review)
     accepted, rejected = _ids(accept, "--accept", review), _ids(reject, "--reject", review)
     both = sorted(set(accepted) & set(rejected))
@@ -115,6 +117,9 @@ def review(
             "--list only shows what is pending; it takes no --accept, --reject, --accept-grounded or --reason",
             hint="Decide first, then list: retest review RUN --accept P1 && retest review RUN --list",
         )
+    from agent.review.review_run import load_review
+    from agent.review.session import Session, SessionResult, TerminalKeys, summary
+
     store = Store.open()
     current = load_review(store, run_id)
     if list_pending:
@@ -158,6 +163,9 @@ def apply_cmd(
 
         retest apply 20261129-212400-3f9a
     """
+    from agent.review.apply import ApplyStatus, apply_review
+    from agent.review.review_run import load_review
+
     store = Store.open()
     current = load_review(store, run_id)
     result = apply_review(current, backup_dir=store.path.parent / "backups", out=out_file, force=force, today=_date(date))
@@ -190,6 +198,10 @@ def export_cmd(
     """
     if bibtex == as_json:
         raise InputError("give exactly one of --bibtex or --json", hint="Example: retest export RUN --bibtex")
+    from agent.line.read import write_text_atomic
+    from agent.review.export import to_bibtex, to_json
+    from agent.review.review_run import load_review
+
     current = load_review(Store.open(), run_id)
     text = to_bibtex(current) if bibtex else to_json(current)
     if not text:

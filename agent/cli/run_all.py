@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich import box
@@ -18,14 +17,12 @@ from rich.table import Table
 
 from agent.cli.app import err, out
 from agent.errors import ExitCode, InputError
+from agent.events import ClaimStage, NodeFinished, RunEvent, RunStarted
 from agent.library import LibraryOutcome, LineResult, cassette_for, discover_lines, run_library
-from agent.report import money
+from agent.llm.base import money, total_cost
 from agent.runner import cassette_run_date
 from agent.services import RunRequest, build_services
 from agent.store import Store
-
-# Steps a line's bar counts besides its claims: the top-level nodes before review.
-_LINE_NODES = ("verify_anchors", "find_contradictions", "propose_questions", "draft_proposals", "ground_check")
 
 
 class LibraryView:
@@ -40,15 +37,16 @@ class LibraryView:
         self._lines: dict[Path, TaskID] = {}
         self._lock = threading.Lock()
 
-    def line(self, path: Path) -> Callable[[dict[str, Any]], None]:
-        """The progress callback for one line; its bar appears when the line starts."""
+    def line(self, path: Path) -> Callable[[RunEvent], None]:
+        """The progress callback for one line; its bar counts claims and line steps, and appears when the line starts."""
+        steps: set[str] = set()
 
-        def update(event: dict[str, Any]) -> None:
+        def update(event: RunEvent) -> None:
             with self._lock:
-                if event.get("stage") == "started" and "claims" in event:
-                    total = len(event["claims"]) + len(_LINE_NODES)
-                    self._lines[path] = self.progress.add_task(f"  {escape(path.stem)}", total=total)
-                elif path in self._lines and (("claim" in event and event.get("stage") == "done") or event.get("node") in _LINE_NODES):
+                if isinstance(event, RunStarted):
+                    steps.update(event.steps)
+                    self._lines[path] = self.progress.add_task(f"  {escape(path.stem)}", total=len(event.claims) + len(event.steps))
+                elif path in self._lines and ((isinstance(event, ClaimStage) and event.done) or (isinstance(event, NodeFinished) and event.node in steps)):
                     self.progress.advance(self._lines[path])
 
         return update
@@ -158,8 +156,7 @@ def print_summary(outcome: LibraryOutcome) -> None:
             f"{r.wall_s:.1f}s", r.run_id or "—",
         )  # fmt: skip
     out.print(table)
-    costs = [r.cost_usd for r in ok]
-    price = money(None if any(c is None for c in costs) else sum(c for c in costs if c is not None))
+    price = money(total_cost(r.cost_usd for r in ok))
     tokens_in, tokens_out = sum(r.input_tokens for r in ok), sum(r.output_tokens for r in ok)
     out.print(f"{len(ok)} of {len(results)} lines ran: {tokens_in:,} tokens in, {tokens_out:,} out; estimated price {price}.")
     for r in outcome.failed:

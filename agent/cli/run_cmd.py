@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.live import Live
@@ -15,14 +15,15 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.cli.app import app, date_option, err, out
-from agent.cli.run_all import run_all
-from agent.config import load_settings
 from agent.errors import ExitCode, InputError
-from agent.report import build_report, money, render_markdown
-from agent.runner import RunOutcome, cassette_run_date, load_state, resume_run, start_run
-from agent.runs import list_runs, run_usage
-from agent.services import RunRequest
+from agent.events import ArxivWait, CallFinished, ClaimStage, NodeFinished, RunEvent, RunStarted
+from agent.llm.base import money, total_cost
 from agent.store import Store
+
+# LangGraph, the SDKs and vcrpy load only inside the commands that use them (`agent.runner`,
+# `agent.report`, ...): `retest --version` and `retest runs` must start in well under a second.
+if TYPE_CHECKING:
+    from agent.runner import RunOutcome
 
 ModelFlag = Annotated[
     str | None, typer.Option(help="Model for this role, e.g. openai:gpt-5.4-mini (overrides RETEST_<ROLE> and the preset).", show_default=False)
@@ -40,6 +41,9 @@ class ProgressView:
         self.claims: dict[str, tuple[str, str]] = {}
         self.nodes: list[str] = []
         self.run_id: str | None = None
+        self.calls = 0
+        self.costs: list[float | None] = []
+        self.waiting = ""
         self.live = Live(self._table(), console=err, transient=False, refresh_per_second=8)
 
     def _table(self) -> Table:
@@ -49,8 +53,12 @@ class ProgressView:
         table.add_column("verdict")
         for claim, (stage, verdict) in self.claims.items():
             table.add_row(claim, stage, verdict)
-        if self.nodes:
-            table.caption = "done: " + ", ".join(self.nodes)
+        caption = [f"done: {', '.join(self.nodes)}"] if self.nodes else []
+        if self.calls:
+            caption.append(f"{self.calls} model calls, {money(total_cost(self.costs))} so far")
+        if self.waiting:
+            caption.append(self.waiting)
+        table.caption = "; ".join(caption) or None
         return table
 
     @contextmanager
@@ -67,17 +75,23 @@ class ProgressView:
                 self.live.stop()
                 err.print()
 
-    def __call__(self, event: dict[str, Any]) -> None:
+    def __call__(self, event: RunEvent) -> None:
         if not self.live.is_started:
             self.live.start()
-        if event.get("stage") == "started" and "run_id" in event:
-            self.run_id = event["run_id"]
-        if "claims" in event:
-            self.claims = {c: ("waiting", "") for c in event["claims"]}
-        elif "claim" in event:
-            self.claims[event["claim"]] = (event["stage"], event.get("verdict", ""))
-        elif "node" in event and event["node"] not in self.nodes:
-            self.nodes.append(event["node"])
+        self.waiting = ""
+        match event:
+            case RunStarted():
+                self.run_id = event.run_id
+                self.claims = {c: ("waiting", "") for c in event.claims}
+            case ClaimStage():
+                self.claims[event.claim] = (event.stage, event.verdict or "")
+            case NodeFinished() if event.node not in self.nodes:
+                self.nodes.append(event.node)
+            case CallFinished():
+                self.calls += 1
+                self.costs.append(event.cost_usd)
+            case ArxivWait():
+                self.waiting = f"waiting {event.seconds:g} s for arXiv ({event.reason})"
         self.live.update(self._table())
 
 
@@ -108,8 +122,7 @@ def _summary(outcome: RunOutcome) -> None:
     out.print(table)
     proposals = state.get("proposals", [])
     usage = state.get("usage", [])
-    costs = [u.cost_usd for u in usage]
-    cost = None if any(c is None for c in costs) else sum(costs)
+    cost = total_cost(u.cost_usd for u in usage)
     ungrounded = len(state.get("ungrounded", []))
     out.print(
         f"{len(proposals)} proposals ({sum(p.grounded for p in proposals)} grounded), {ungrounded} ungrounded citations removed; "
@@ -164,6 +177,10 @@ def run(
         raise InputError("--replay and --record exclude each other", hint="Replay a cassette, or record a new one, not both.")
     mode = "replay" if replay else "record" if record else "live"
     cassette_path = replay or record
+    from agent import runner
+    from agent.config import load_settings
+    from agent.services import RunRequest
+
     settings = load_settings(preset=preset, overrides={"planner": planner, "screener": screener, "judge": judge, "writer": writer})
     if (line is None) == (all_dir is None):
         raise InputError("give either a LINE file or --all DIR", hint="e.g. retest run examples/bargaining-power.txt, or retest run --all examples/")
@@ -171,15 +188,17 @@ def run(
         if report:
             raise InputError("--report prints one run; with --all, print each with `retest report RUN_ID`")
         template = RunRequest(mode=mode, run_date=_date(run_date), use_cache=not no_cache, settings=settings)
+        from agent.cli.run_all import run_all
+
         run_all(all_dir, template, replay_dir=replay, record_dir=record)
         return
-    date = _date(run_date) or (cassette_run_date(replay) if replay else None)
+    date = _date(run_date) or (runner.cassette_run_date(replay) if replay else None)
     request = RunRequest(mode=mode, cassette=cassette_path, run_date=date, use_cache=not no_cache, settings=settings)
     store = Store.open()
     view = ProgressView()
     try:
         with view.shown():
-            outcome = start_run(line, request, store, progress=view)
+            outcome = runner.start_run(line, request, store, progress=view)
     except KeyboardInterrupt:
         raise _interrupted(view.run_id) from None
     _summary(outcome)
@@ -197,6 +216,8 @@ def resume(
 
         retest resume 20261129-212400-3f9a
     """
+    from agent.runner import resume_run
+
     store = Store.open()
     view = ProgressView()
     try:
@@ -215,6 +236,8 @@ def runs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
 
         retest runs
     """
+    from agent.runs import list_runs
+
     records = list_runs(Store.open())
     if as_json:
         out.print_json(json.dumps([r.model_dump(mode="json") for r in records]))
@@ -231,6 +254,10 @@ def runs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
 
 
 def _print_report(run_id: str, fmt: str, store: Store) -> None:
+    from agent.report import build_report, render_markdown
+    from agent.runner import load_state
+    from agent.runs import run_usage
+
     record, state, waiting = load_state(run_id, store)
     if not state:
         raise InputError(f"run {record.id} has no saved state yet", hint=f"Resume it with `retest resume {record.id}`.")

@@ -1,9 +1,10 @@
 """Compare an eval with a baseline report, and decide how the eval ends.
 
-A regression is any drop in verdict accuracy, must-find recall, stance
-accuracy or anchor accuracy; a rise in tokens, model calls, arXiv requests or
-estimated price beyond the tolerance; or a case that scored in the baseline
-and now cannot be scored. Wall time is shown, never compared.
+Each metric's declaration (metrics.py) says how it is judged: a regression is
+any drop in an accuracy (verdicts, must-find recall, stance, anchors), a rise
+in a cost (tokens, model calls, arXiv requests, estimated price) beyond the
+tolerance, or a case that scored in the baseline and now cannot be scored.
+The rest (wall time, and what gates judge without a baseline) is shown, never compared.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from agent.errors import CassetteMissError, ExitCode, InputError, RetestError
-from agent.evaluate.results import CaseStatus, Delta, EvalReport, Metrics
+from agent.evaluate.metrics import Judged, Metrics, judged_by, label_of, show
+from agent.evaluate.results import CaseStatus, Delta, EvalReport
 
-QUALITY = ("verdicts", "must_find", "stance", "anchors")
-COSTS = ("model_calls", "tokens_in", "tokens_out", "price_usd", "arxiv_requests")
 DEFAULT_TOLERANCE_PCT = 10.0
 
 
@@ -40,17 +40,17 @@ def load_baseline(path: Path) -> EvalReport:
 
 def _quality_deltas(case: str, now: Metrics, before: Metrics) -> list[Delta]:
     out = []
-    for metric in QUALITY:
-        old, new = getattr(before, metric).value, getattr(now, metric).value
+    for metric in judged_by(Judged.ANY_DROP):
+        old, new = metric.number(metric.of(before)), metric.number(metric.of(now))
         if old == new:
             continue
-        if old is not None and new is None:
-            out.append(Delta(case=case, metric=metric, baseline=old, current=None, regression=True, note="no longer scored"))
-        elif old is None:
-            out.append(Delta(case=case, metric=metric, baseline=None, current=new, regression=False, note="newly scored"))
+        if old is None:
+            out.append(Delta(case=case, metric=metric.name, baseline=None, current=new, regression=False, note="newly scored"))
+        elif new is None:
+            out.append(Delta(case=case, metric=metric.name, baseline=old, current=None, regression=True, note="no longer scored"))
         else:
-            misses = "; ".join(getattr(now, metric).misses)
-            out.append(Delta(case=case, metric=metric, baseline=old, current=new, regression=new < old, note=misses))
+            misses = "; ".join(metric.misses(now))
+            out.append(Delta(case=case, metric=metric.name, baseline=old, current=new, regression=new < old, note=misses))
     return out + _newly_wrong(case, now, before)
 
 
@@ -62,34 +62,36 @@ def _newly_wrong(case: str, now: Metrics, before: Metrics) -> list[Delta]:
     if case == "total":
         return []
     out = []
-    for metric in QUALITY:
-        r_now, r_before = getattr(now, metric), getattr(before, metric)
+    for metric in judged_by(Judged.ANY_DROP):
+        r_now, r_before = metric.of(now), metric.of(before)
         if r_now.value is None or r_before.value is None or r_now.value < r_before.value:
             continue  # no score to hide behind, or the drop is already a regression
         fresh = [(about, reason) for about, reason in zip(r_now.missed, r_now.misses, strict=True) if about not in r_before.missed]
         if fresh:
             note = "newly wrong: " + "; ".join(reason for _, reason in fresh)
-            out.append(Delta(case=case, metric=metric, baseline=r_before.value, current=r_now.value, regression=True, note=note))
+            out.append(Delta(case=case, metric=metric.name, baseline=r_before.value, current=r_now.value, regression=True, note=note))
     return out
 
 
 def _cost_deltas(case: str, now: Metrics, before: Metrics, tolerance_pct: float) -> list[Delta]:
     out = []
-    for metric in COSTS:
-        old, new = getattr(before, metric), getattr(now, metric)
+    for metric in judged_by(Judged.OVER_TOLERANCE):
+        old, new = metric.number(metric.of(before)), metric.number(metric.of(now))
         if old == new:
             continue
         if new is None:
-            out.append(Delta(case=case, metric=metric, baseline=old, current=None, regression=True, note="estimate became unknown"))
+            out.append(Delta(case=case, metric=metric.name, baseline=old, current=None, regression=True, note="estimate became unknown"))
             continue
         if old is None:
-            out.append(Delta(case=case, metric=metric, baseline=None, current=new, regression=False, note="no baseline estimate"))
+            out.append(Delta(case=case, metric=metric.name, baseline=None, current=new, regression=False, note="no baseline estimate"))
             continue
         limit = old * (1 + tolerance_pct / 100)
         rise = f"+{(new - old) / old * 100:.1f}%" if old else "from 0"
         over = new > limit + 1e-12
         out.append(
-            Delta(case=case, metric=metric, baseline=old, current=new, regression=over, note=f"{rise}, over the {tolerance_pct:g}% tolerance" if over else "")
+            Delta(
+                case=case, metric=metric.name, baseline=old, current=new, regression=over, note=f"{rise}, over the {tolerance_pct:g}% tolerance" if over else ""
+            )
         )
     return out
 
@@ -150,35 +152,10 @@ def verdict_of(report: EvalReport) -> RetestError | None:
     return None
 
 
-LABELS = {
-    "verdicts": "verdict accuracy",
-    "must_find": "must-find recall",
-    "stance": "stance accuracy",
-    "anchors": "anchor accuracy",
-    "model_calls": "model calls",
-    "tokens_in": "tokens in",
-    "tokens_out": "tokens out",
-    "price_usd": "estimated price",
-    "arxiv_requests": "arXiv requests",
-    "status": "status",
-}
-
-
-def show(metric: str, value: float | None) -> str:
-    """A metric's value as the table and messages print it."""
-    if value is None:
-        return "—"
-    if metric in QUALITY:
-        return f"{value:.2f}"
-    if metric == "price_usd":
-        return f"${value:.4f}"
-    return str(int(value))
-
-
 def _describe(d: Delta) -> str:
     where = "total" if d.case == "total" else f"case {d.case}"
     change = f"{show(d.metric, d.baseline)} -> {show(d.metric, d.current)}"
-    return f"{where}: {LABELS.get(d.metric, d.metric)} {change}" + (f" ({d.note})" if d.note else "")
+    return f"{where}: {label_of(d.metric)} {change}" + (f" ({d.note})" if d.note else "")
 
 
 def with_baseline(report: EvalReport, baseline: EvalReport, *, path: Path | None = None, tolerance_pct: float = DEFAULT_TOLERANCE_PCT) -> EvalReport:

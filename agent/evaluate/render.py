@@ -7,25 +7,21 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from agent.evaluate.compare import LABELS, QUALITY, show
-from agent.evaluate.results import CaseResult, CaseStatus, Delta, EvalReport, Metrics, Ratio
+from agent.evaluate.metrics import BY_NAME, METRICS, Kind, Metrics, label_of, of_kind, show
+from agent.evaluate.results import CaseResult, CaseStatus, Delta, EvalReport
 
-# Short headers: both tables fit an 80-column terminal.
-SCORE_COLUMNS = ("case", "verdicts", "found", "stance", "anchors", "ungr.", "props", "result")
-COST_COLUMNS = ("case", "calls", "tokens in", "tokens out", "est. price", "arXiv", "time")
-
-
-def ratio_cell(r: Ratio) -> str:
-    return "—" if r.value is None else f"{r.hits}/{r.total}"
+SCORES = of_kind(Kind.QUALITY)
+COSTS = of_kind(Kind.COST)
+SCORE_COLUMNS = ("case", *(m.column for m in SCORES), "result")
+COST_COLUMNS = ("case", *(m.column for m in COSTS))
 
 
 def _score_cells(m: Metrics) -> list[str]:
-    ungrounded = str(len(m.ungrounded)) if not m.ungrounded else f"[bold red]{len(m.ungrounded)}[/]"
-    return [ratio_cell(m.verdicts), ratio_cell(m.must_find), ratio_cell(m.stance), ratio_cell(m.anchors), ungrounded, str(m.proposals)]
+    return [metric.cell_of(m) for metric in SCORES]
 
 
 def _cost_cells(m: Metrics) -> list[str]:
-    return [str(m.model_calls), str(m.tokens_in), str(m.tokens_out), show("price_usd", m.price_usd), str(m.arxiv_requests), f"{m.wall_s:.1f}s"]
+    return [metric.cell_of(m) for metric in COSTS]
 
 
 def _result_cell(c: CaseResult) -> str:
@@ -55,7 +51,7 @@ def results_table(report: EvalReport) -> Table:
     table.add_section()
     passed = all(c.passed for c in report.cases)
     table.add_row("total", *_score_cells(report.total), "[green]pass[/]" if passed else "[bold red]not passed[/]")
-    table.caption = "found: must-find recall; stance: on the must-find papers found; ungr.: ungrounded citations in proposals (must be 0); props: proposals"
+    table.caption = "; ".join(f"{m.column}: {m.hint}" for m in SCORES if m.hint)
     return table
 
 
@@ -77,16 +73,16 @@ def deltas_table(report: EvalReport) -> Table:
         table.add_column(col, no_wrap=True, justify="right" if col in ("baseline", "now") else "left")
     for d in report.deltas:
         mark = "[bold red]REGRESSION[/]" if d.regression else "[green]better[/]" if _better(d) else "changed"
-        table.add_row(d.case, LABELS.get(d.metric, d.metric), show(d.metric, d.baseline), show(d.metric, d.current), mark)
+        table.add_row(d.case, label_of(d.metric), show(d.metric, d.baseline), show(d.metric, d.current), mark)
     table.caption = "Why each regression happened: the case notes above and the error below."
     return table
 
 
 def _better(d: Delta) -> bool:
-    if d.baseline is None or d.current is None:
+    metric = BY_NAME.get(d.metric)
+    if metric is None or metric.better is None or d.baseline is None or d.current is None:
         return False
-    quality = d.metric in QUALITY
-    return d.current > d.baseline if quality else d.current < d.baseline
+    return d.current > d.baseline if metric.better == "higher" else d.current < d.baseline
 
 
 def print_report(report: EvalReport, console: Console, *, new: list[str] | None = None, absent: list[str] | None = None) -> None:
@@ -95,7 +91,7 @@ def print_report(report: EvalReport, console: Console, *, new: list[str] | None 
     console.print()
     console.print(costs_table(report))
     for c in report.cases:
-        reasons = [f"{label}: {escape(m)}" for label, r in _ratios(c) for m in r.misses]
+        reasons = [f"{metric.item}: {escape(miss)}" for metric in METRICS if c.metrics for miss in metric.misses(c.metrics)]
         reasons += [f"[bold red]failed[/]: {escape(f)}" for f in c.failures]
         if c.error:
             # A miss message starts with "cassette miss:" already.
@@ -113,10 +109,3 @@ def print_report(report: EvalReport, console: Console, *, new: list[str] | None 
             console.print(f"Not in the baseline (not compared): {', '.join(new)}")
         if absent:
             console.print(f"In the baseline but not run here: {', '.join(absent)}")
-
-
-def _ratios(c: CaseResult) -> list[tuple[str, Ratio]]:
-    if c.metrics is None:
-        return []
-    m = c.metrics
-    return [("verdict", m.verdicts), ("must-find", m.must_find), ("stance", m.stance), ("anchor", m.anchors)]

@@ -20,8 +20,9 @@ from agent.evaluate.manifest import build_manifest
 from agent.evaluate.results import CaseResult, CaseStatus, EvalReport, Metrics
 from agent.evaluate.score import gate_failures, measure
 from agent.evaluate.suite import Case, LoadedSuite
-from agent.llm.keys import KEY_VARIABLES, key_is_set
+from agent.llm.keys import key_is_set
 from agent.llm.model_string import parse_model_string
+from agent.llm.providers import provider_spec
 from agent.runner import cassette_run_date, start_run
 from agent.services import RunRequest
 from agent.store import Store
@@ -68,9 +69,9 @@ def check_keys(loaded: LoadedSuite, cases: list[Case]) -> None:
     missing: dict[str, list[str]] = {}
     for case in cases:
         for model in case_models(loaded, case).values():
-            provider = parse_model_string(model).provider
-            if provider != "openai-compatible" and not key_is_set(provider):
-                missing.setdefault(KEY_VARIABLES[provider], []).append(case.name)
+            spec = provider_spec(parse_model_string(model).provider)
+            if spec.key_needed and spec.key_variable and not key_is_set(spec.name):
+                missing.setdefault(spec.key_variable, []).append(case.name)
     if missing:
         names = ", ".join(sorted(missing))
         raise ConfigError(

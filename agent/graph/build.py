@@ -27,6 +27,8 @@ from agent.graph.nodes.search import search
 from agent.graph.nodes.verify_anchors import verify_anchors
 from agent.graph.state import ClaimOutput, ClaimState, RunState
 
+CLAIM_NODE, REVIEW_NODE = "claim", "review"
+
 
 def _after_search(state: ClaimState) -> Literal["screen", "judge"]:
     return "judge" if state["result"].error else "screen"
@@ -53,16 +55,21 @@ def fan_out(state: RunState) -> list[Send]:
     return [Send("claim", {"line": state["line"], "run_date": state["run_date"], "claim": c, "result": results[c.id]}) for c in state["line"].prompt.claims]
 
 
+def line_steps() -> list[str]:
+    """The line-level steps a run finishes, in order: every top-level node but the per-claim branch and the review wait."""
+    return [name for name in build_graph().nodes if name not in (CLAIM_NODE, REVIEW_NODE)]
+
+
 def build_graph(context_schema: type[RunContext] = RunContext) -> StateGraph:
     """The run's graph, uncompiled; `context_schema` is what LangGraph coerces a run's context dict into (agent.server)."""
     g = StateGraph(RunState, context_schema=context_schema)
     g.add_node("verify_anchors", verify_anchors)
-    g.add_node("claim", build_claim_graph().compile())
+    g.add_node(CLAIM_NODE, build_claim_graph().compile())
     g.add_node("find_contradictions", find_contradictions)
     g.add_node("propose_questions", propose_questions)
     g.add_node("draft_proposals", draft_proposals)
     g.add_node("ground_check", ground_check)
-    g.add_node("review", review)
+    g.add_node(REVIEW_NODE, review)
     g.add_edge(START, "verify_anchors")
     g.add_conditional_edges("verify_anchors", fan_out, ["claim"])
     g.add_edge("claim", "find_contradictions")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
+from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from agent.callsite import call_context
 from agent.errors import ConfigError
+from agent.events import CallFinished, emitting_to
 from agent.graph.records import UsageRecord
 from agent.llm.base import ModelClient
 from agent.prompts import Prompt, load_prompt
@@ -62,7 +66,18 @@ class RunContext:
             latency_s=u.latency_s,
             cost_usd=u.cost_usd,
         )
+        get_stream_writer()(
+            CallFinished(
+                node=node, claim=claim_id, model=record.model, input_tokens=record.input_tokens, output_tokens=record.output_tokens, cost_usd=record.cost_usd
+            )
+        )
         return completion.output, record
+
+    @contextmanager
+    def sending(self, *, node: str, claim_id: str | None = None) -> Iterator[PaperSource]:
+        """The paper source, for requests sent by `node`: named in a cassette miss, its waits reported as progress."""
+        with call_context(node=node, claim=claim_id), emitting_to(get_stream_writer()):
+            yield self.source
 
 
 def services(runtime: Runtime[RunContext]) -> RunContext:

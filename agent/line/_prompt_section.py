@@ -6,14 +6,15 @@ import re
 
 from agent.errors import LineFormatError
 from agent.line._paragraphs import Paragraph, paragraphs
-from agent.line.arxiv_id import ARXIV_ID_FORMS, is_arxiv_id
+from agent.line.arxiv_id import ARXIV_ID_FORMS, PREFIX, is_arxiv_id
 from agent.line.dates import DATE_FORMS, parse_fuzzy_date
 from agent.line.models import AnchorPaper, Claim, FuzzyDate, ResearchPrompt, Task
 
 ROLE_START = "You are "
 # The last parenthesised group of a claim line is its date: "- text (~2025)."
 CLAIM = re.compile(r"- (?P<text>.*?)\s*\((?P<date>[^()]*)\)\s*\.?", re.S)
-ANCHOR = re.compile(r"- (?:arXiv:\s*)?(?P<id>\S+)\s*\((?P<date>[^()]*)\)\s*:\s*(?P<title>.*)", re.IGNORECASE)
+# The ID is any run of non-space and is checked afterwards, so a malformed ID gets its own message.
+ANCHOR = re.compile(rf"- (?:{PREFIX}\s*)?(?P<id>\S+)\s*\((?P<date>[^()]*)\)\s*:\s*(?P<title>.*)", re.IGNORECASE)
 TASK = re.compile(r"\((?P<number>\d+)\)\s*(?P<text>.*)", re.ASCII)
 # A role sentence ends at '.', '!' or '?' followed by a space and a character that
 # is not lower case, so "You are a U.S. labor analyst." stays in one piece.

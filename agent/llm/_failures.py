@@ -10,32 +10,36 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol, cast
 
-import anthropic
-import openai
+from agent.errors import CassetteMissError, ProviderError, RetestError, find_in_chain
+from agent.llm.keys import redact
+from agent.llm.providers import Provider, provider_spec
 
-from agent.errors import ProviderError, RetestError
-from agent.llm.keys import KEY_VARIABLES, redact
-from agent.llm.model_string import Provider
-from agent.recording import cassette_miss_from
 
-_STATUS_ERRORS = (openai.APIStatusError, anthropic.APIStatusError)
-_TIMEOUTS = (openai.APITimeoutError, anthropic.APITimeoutError)
-_CONNECTION_ERRORS = (openai.APIConnectionError, anthropic.APIConnectionError)
+class _StatusError(Protocol):
+    status_code: int
+    body: object
 
 
 def provider_failure(exc: Exception, *, provider: Provider, model: str, task: str, url: str, secrets: tuple[str, ...]) -> RetestError | None:
     """The Retest error for an SDK exception, or None when `exc` is not a provider failure."""
-    # A replay that missed its cassette reaches us as a connection error; say what it really is.
-    miss = cassette_miss_from(exc, method="POST", url=url)
+    # In replay the recording room raises a miss from the transport; the SDK may have wrapped it
+    # in a connection error, so say what it really is. A new error, because raising the one
+    # found from its own wrapper would make the chain a loop.
+    miss = find_in_chain(exc, CassetteMissError)
     if miss is not None:
-        return miss
+        return CassetteMissError(miss.message, hint=miss.hint)
     where = f"{provider} model {model} (task {task!r})"
-    if isinstance(exc, _STATUS_ERRORS):
-        return _status_failure(exc.status_code, _provider_message(exc, secrets), provider=provider, where=where)
-    if isinstance(exc, _TIMEOUTS):
+    # The SDK is imported by now: this client has just used it.
+    errors = provider_spec(provider).sdk_errors()
+    if isinstance(exc, errors.status):
+        failed = cast(_StatusError, exc)
+        return _status_failure(failed.status_code, _provider_message(failed, secrets), provider=provider, where=where)
+    # Before connection errors: the SDKs' timeouts are connection errors too.
+    if isinstance(exc, errors.timeout):
         return ProviderError(f"{where}: the request to {url} timed out after retries.", hint=_LATER)
-    if isinstance(exc, _CONNECTION_ERRORS):
+    if isinstance(exc, errors.connection):
         return ProviderError(f"{where}: could not connect to {url} after retries.", hint=_NETWORK)
     return None
 
@@ -45,6 +49,8 @@ def provider_errors(*, provider: Provider, model: str, task: str, url: str, secr
     """Run an SDK call, raising the Retest error for whatever provider failure escapes it."""
     try:
         yield
+    except CassetteMissError:
+        raise  # the SDK let the recording room's miss through as it was
     except Exception as exc:
         failure = provider_failure(exc, provider=provider, model=model, task=task, url=url, secrets=secrets)
         if failure is None:
@@ -57,12 +63,13 @@ _NETWORK = "Check the network connection and, for a local server, that it is run
 
 
 def _status_failure(status: int, detail: str, *, provider: Provider, where: str) -> ProviderError:
-    variable = KEY_VARIABLES[provider]
+    variable = provider_spec(provider).key_variable
+    key = f"the key in {variable}" if variable else "the key"
     if status == 401:
         # The provider's text would quote the (masked) key: say which variable instead.
-        return ProviderError(f"{where}: HTTP 401, the key in {variable} was rejected.", hint=f"Check {variable}.")
+        return ProviderError(f"{where}: HTTP 401, {key} was rejected.", hint=f"Check {variable or 'the server settings'}.")
     if status == 403:
-        return ProviderError(f"{where}: HTTP 403, the key in {variable} may not use this model. {detail}".rstrip())
+        return ProviderError(f"{where}: HTTP 403, {key} may not use this model. {detail}".rstrip())
     if status == 404:
         return ProviderError(
             f"{where}: HTTP 404, the provider does not know this model. {detail}".rstrip(),
@@ -75,7 +82,7 @@ def _status_failure(status: int, detail: str, *, provider: Provider, where: str)
     return ProviderError(f"{where}: HTTP {status}. {detail}".rstrip())
 
 
-def _provider_message(exc: openai.APIStatusError | anthropic.APIStatusError, secrets: tuple[str, ...]) -> str:
+def _provider_message(exc: _StatusError, secrets: tuple[str, ...]) -> str:
     """The provider's own error message, if the body has one, with anything key-like removed."""
     body = exc.body
     message: object = None

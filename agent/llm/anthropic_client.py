@@ -17,54 +17,31 @@ HTTP again.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import anthropic
 import httpx2
 from anthropic.types import Message as AnthropicMessage
 
 from agent.errors import ModelOutputError
-from agent.llm._failures import provider_errors
+from agent.llm._client import SdkClient
 from agent.llm.base import Completion, T, Usage
-from agent.llm.model_string import Provider
-from agent.llm.pool import model_call_slot
-from agent.llm.prices import estimate_cost
+from agent.llm.providers import Provider
 from agent.llm.schema import anthropic_schema
 from agent.llm.structured import Message, Turn, complete_structured
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
-DEFAULT_TIMEOUT_S = 300.0
 
 
-class AnthropicClient:
+class AnthropicClient(SdkClient[anthropic.Anthropic]):
     """A ModelClient for one Anthropic model (`anthropic:<model>`)."""
 
-    provider: Provider = "anthropic"
+    provider: ClassVar[Provider] = "anthropic"
+    default_base_url: ClassVar[str] = ANTHROPIC_BASE_URL
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        api_key: str,
-        base_url: str = ANTHROPIC_BASE_URL,
-        max_retries: int = 2,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
-        http_client: httpx2.Client | None = None,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> None:
-        """`api_key` is used for requests only; it is never shown in a repr, log or error."""
-        self.model = model
-        self.base_url = base_url.rstrip("/")
-        self.model_string = f"anthropic:{model}"
-        self._secrets = (api_key,)
-        self._clock = clock
+    def _connect(self, *, api_key: str, max_retries: int, timeout_s: float, http_client: httpx2.Client | None) -> anthropic.Anthropic:
         # An explicit key and base URL keep ANTHROPIC_* profiles and ANTHROPIC_BASE_URL out of play.
-        self._sdk = anthropic.Anthropic(api_key=api_key, base_url=self.base_url, max_retries=max_retries, timeout=timeout_s, http_client=http_client)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.model_string!r})"
+        return anthropic.Anthropic(api_key=api_key, base_url=self.base_url, max_retries=max_retries, timeout=timeout_s, http_client=http_client)
 
     def complete(self, *, task: str, instructions: str, data: str, schema: type[T], max_tokens: int = 4096) -> Completion[T]:
         """Run one task; see `agent.llm.base.ModelClient.complete`."""
@@ -80,12 +57,13 @@ class AnthropicClient:
         system: dict[str, Any] = {"system": instructions} if instructions else {}
         started = self._clock()
         url = f"{self.base_url}/v1/messages"
-        with provider_errors(provider=self.provider, model=self.model, task=task, url=url, secrets=self._secrets), model_call_slot():
-            response = self._sdk.messages.create(
+        with self._http_call(task, url):
+            # Plain dicts where the SDK types TypedDicts, and `system` only when there is one.
+            response = self._sdk.messages.create(  # type: ignore[call-overload]
                 model=self.model,
                 max_tokens=max_tokens,
-                messages=messages,  # type: ignore[arg-type]
-                output_config=output_config,  # type: ignore[arg-type]
+                messages=messages,
+                output_config=output_config,
                 **system,
             )
         usage = self._usage(response, self._clock() - started)
@@ -124,4 +102,4 @@ class AnthropicClient:
             latency_s=latency_s,
             model=response.model,
         )
-        return usage.model_copy(update={"cost_usd": estimate_cost(response.model, usage)})
+        return self._priced(usage)

@@ -6,11 +6,27 @@ plus what the call cost. Graph nodes depend on `ModelClient` only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
 T = TypeVar("T", bound=BaseModel)
+
+
+def total_cost(costs: Iterable[float | None]) -> float | None:
+    """The sum of estimated costs; None if any is unknown, since a partial sum is never the total."""
+    total = 0.0
+    for cost in costs:
+        if cost is None:
+            return None
+        total += cost
+    return total
+
+
+def money(value: float | None) -> str:
+    """An estimated price for people: dollars to 1/100 of a cent, or 'unknown'."""
+    return "unknown" if value is None else f"${value:.4f}"
 
 
 class Usage(BaseModel):
@@ -26,8 +42,7 @@ class Usage(BaseModel):
 
     def __add__(self, other: Usage) -> Usage:
         cached = None if self.cached_tokens is None and other.cached_tokens is None else (self.cached_tokens or 0) + (other.cached_tokens or 0)
-        # A sum with any unknown price is unknown: never report a partial sum as the total.
-        cost = None if self.cost_usd is None or other.cost_usd is None else self.cost_usd + other.cost_usd
+        cost = total_cost((self.cost_usd, other.cost_usd))
         return Usage(
             calls=self.calls + other.calls,
             input_tokens=self.input_tokens + other.input_tokens,

@@ -9,11 +9,11 @@ the one retry every client has) to hold the answer to it. Everything else is
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from agent.llm.base import T
-from agent.llm.model_string import Provider
 from agent.llm.openai_client import OpenAIClient
+from agent.llm.providers import Provider
 from agent.llm.schema import schema_in_words
 
 SCHEMA_INSTRUCTIONS = "Answer with one JSON object and nothing else. It must validate against this JSON schema:\n```json\n{schema}\n```"
@@ -22,7 +22,7 @@ SCHEMA_INSTRUCTIONS = "Answer with one JSON object and nothing else. It must val
 class CompatClient(OpenAIClient):
     """A ModelClient for a model on an OpenAI-compatible server (`openai-compatible:URL#model`)."""
 
-    provider: Provider = "openai-compatible"
+    provider: ClassVar[Provider] = "openai-compatible"
     # Local servers know the classic parameter; not all know max_completion_tokens.
     token_limit_param = "max_tokens"
 

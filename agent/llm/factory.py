@@ -6,15 +6,15 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import httpx2
-
 from agent.llm.base import ModelClient
 from agent.llm.keys import api_key_for
 from agent.llm.model_string import parse_model_string
 from agent.llm.pool import set_pool_size
-from agent.recording import active_mode
+from agent.llm.providers import ClientOptions, provider_spec
 
 if TYPE_CHECKING:
+    import httpx2
+
     from agent.config import Settings
 
 
@@ -22,7 +22,7 @@ def make_client(
     model_string: str,
     *,
     settings: Settings,
-    replay: bool | None = None,
+    replay: bool = False,
     http_client: httpx2.Client | None = None,
     max_retries: int | None = None,
     clock: Callable[[], float] = time.perf_counter,
@@ -31,36 +31,23 @@ def make_client(
 
     `replay=True` is for runs served from a cassette: the client gets a dummy
     key (so replay needs no secret) and no SDK retries (so a cassette miss
-    surfaces at once instead of being retried as a network error). Left as
-    None, it follows the innermost open `agent.recording.cassette()` block, so
-    build clients inside that block or pass it explicitly. Live (and when
-    recording), the key is read from the provider's variable now, and a
-    missing one raises ConfigError naming it. `max_retries`, when given,
-    overrides both (tests that replay a recorded 429 need one retry). Also
-    sizes the process-wide pool of model calls.
+    surfaces at once instead of being retried as a network error). Whoever
+    opens the cassette knows its mode and says so here; an open cassette does
+    not change a client built without it. Live (and when recording), the key
+    is read from the provider's variable now, and a missing one raises
+    ConfigError naming it. `max_retries`, when given, overrides both (tests
+    that replay a recorded 429 need one retry). Also sizes the process-wide
+    pool of model calls.
     """
     spec = parse_model_string(model_string)
-    if replay is None:
-        replay = active_mode() == "replay"
     api_key = api_key_for(spec.provider, replay=replay)
     set_pool_size(settings.max_concurrent_calls)
-    options = {
+    options: ClientOptions = {
         "api_key": api_key,
         "max_retries": max_retries if max_retries is not None else (0 if replay else settings.max_retries),
         "timeout_s": settings.model_timeout_s,
         "http_client": http_client,
         "clock": clock,
     }
-    # The SDKs take seconds to import: only a command that calls a model pays for them.
-    if spec.provider == "openai":
-        from agent.llm.openai_client import OpenAIClient
-
-        return OpenAIClient(spec.model, **options)  # type: ignore[arg-type]
-    if spec.provider == "anthropic":
-        from agent.llm.anthropic_client import AnthropicClient
-
-        return AnthropicClient(spec.model, **options)  # type: ignore[arg-type]
-    from agent.llm.compat_client import CompatClient
-
-    assert spec.base_url is not None  # parse_model_string guarantees it for openai-compatible
-    return CompatClient(spec.model, base_url=spec.base_url, **options)  # type: ignore[arg-type]
+    # The SDKs take seconds to import: only a command that calls a model pays, and only for its provider's SDK.
+    return provider_spec(spec.provider).build(spec, options)

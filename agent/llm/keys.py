@@ -10,17 +10,10 @@ import os
 import re
 
 from agent.errors import ConfigError
-from agent.llm.model_string import Provider
+from agent.llm.providers import Provider, provider_spec
 
-KEY_VARIABLES: dict[Provider, str] = {
-    "openai": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-    "openai-compatible": "RETEST_COMPAT_API_KEY",
-}
 # Sent in replay, where nothing leaves the process; recognisable if it ever shows up.
 REPLAY_KEY = "replay-no-key"
-# Local servers (Ollama, LM Studio) accept any key, but the SDK refuses to send none.
-COMPAT_PLACEHOLDER_KEY = "no-key-needed"
 
 # Key shapes the providers issue, masked or not ("sk-...", "sk-ant-...", "sk-proj-...").
 _KEY_LIKE = re.compile(r"\bsk-[A-Za-z0-9_\-*.]{6,}")
@@ -30,21 +23,25 @@ def api_key_for(provider: Provider, *, replay: bool) -> str:
     """The key to construct a client with; ConfigError naming the variable when a live call has none."""
     if replay:
         return REPLAY_KEY
-    variable = KEY_VARIABLES[provider]
-    value = os.environ.get(variable, "").strip()
+    spec = provider_spec(provider)
+    value = _key_value(spec.key_variable)
     if value:
         return value
-    if provider == "openai-compatible":
-        return COMPAT_PLACEHOLDER_KEY
+    if spec.optional_key is not None:
+        return spec.optional_key.placeholder
     raise ConfigError(
-        f"{variable} is not set, and a live call to {provider} needs it.",
-        hint=f"Set {variable} in the environment, or replay a cassette (--replay CASSETTE), which needs no key.",
+        f"{spec.key_variable} is not set, and a live call to {provider} needs it.",
+        hint=f"Set {spec.key_variable} in the environment, or replay a cassette (--replay CASSETTE), which needs no key.",
     )
 
 
 def key_is_set(provider: Provider) -> bool:
     """Whether the provider's key variable is set (its value is never returned)."""
-    return bool(os.environ.get(KEY_VARIABLES[provider], "").strip())
+    return bool(_key_value(provider_spec(provider).key_variable))
+
+
+def _key_value(variable: str | None) -> str:
+    return os.environ.get(variable, "").strip() if variable else ""
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:

@@ -1,6 +1,6 @@
 """Model strings: `provider:model`, one per role.
 
-Three providers are understood:
+The providers are those registered in `agent.llm.providers`; today:
 
 - `openai:gpt-5.4-mini`
 - `anthropic:claude-sonnet-4-6`
@@ -13,19 +13,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 from urllib.parse import urlsplit
 
 from agent.errors import ConfigError
+from agent.llm.providers import Provider, find_provider, provider_names, registered
 
-Provider = Literal["openai", "anthropic", "openai-compatible"]
-PROVIDERS: tuple[Provider, ...] = ("openai", "anthropic", "openai-compatible")
-
-_EXAMPLES = "openai:gpt-5.4-mini, anthropic:claude-sonnet-4-6 or openai-compatible:http://localhost:11434/v1#llama3.1"
-# Model names as the providers spell them: no spaces, no slashes for the hosted APIs.
+# Model names as the hosted APIs spell them: no spaces, no slashes.
 _HOSTED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
-# Local servers use names like "llama3.1:8b" or "meta-llama/Llama-3.1-8B-Instruct".
-_COMPAT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/\-]*$")
+# Servers behind a base URL use names like "llama3.1:8b" or "meta-llama/Llama-3.1-8B-Instruct".
+_SERVED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/\-]*$")
 
 
 @dataclass(frozen=True)
@@ -34,16 +30,16 @@ class ModelSpec:
 
     provider: Provider
     model: str
-    base_url: str | None = None  # only for openai-compatible
+    base_url: str | None = None  # only for providers that need one (openai-compatible)
 
     def __str__(self) -> str:
-        if self.provider == "openai-compatible":
+        if self.base_url is not None:
             return f"{self.provider}:{self.base_url}#{self.model}"
         return f"{self.provider}:{self.model}"
 
 
 def parse_model_string(text: str) -> ModelSpec:
-    """Parse `provider:model` (or `openai-compatible:URL#model`) into a ModelSpec.
+    """Parse `provider:model` (or `provider:URL#model` for a provider that needs a base URL) into a ModelSpec.
 
     Raises ConfigError naming the string and showing valid examples.
     """
@@ -53,26 +49,29 @@ def parse_model_string(text: str) -> ModelSpec:
         raise _bad(text, "it has no 'provider:' prefix")
     if not rest:
         raise _bad(text, f"no model name after {provider + ':'!r}")
-    if provider not in PROVIDERS:
-        raise _bad(text, f"unknown provider {provider!r} (known: {', '.join(PROVIDERS)})")
-    if provider == "openai-compatible":
-        return _parse_compat(text, rest)
+    spec = find_provider(provider)
+    if spec is None:
+        raise _bad(text, f"unknown provider {provider!r} (known: {', '.join(provider_names())})")
+    if spec.needs_base_url:
+        return _parse_served(text, provider, rest)
     if not _HOSTED_NAME.match(rest):
         raise _bad(text, f"{rest!r} is not a model name")
-    return ModelSpec(provider=provider, model=rest)  # type: ignore[arg-type]
+    return ModelSpec(provider=provider, model=rest)
 
 
-def _parse_compat(text: str, rest: str) -> ModelSpec:
+def _parse_served(text: str, provider: Provider, rest: str) -> ModelSpec:
     base_url, sep, model = rest.rpartition("#")
     if not sep or not base_url or not model:
-        raise _bad(text, "an openai-compatible model needs the server URL, '#', then the model name")
+        raise _bad(text, f"an {provider} model needs the server URL, '#', then the model name")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise _bad(text, f"{base_url!r} is not an http(s) URL")
-    if not _COMPAT_NAME.match(model):
+    if not _SERVED_NAME.match(model):
         raise _bad(text, f"{model!r} is not a model name")
-    return ModelSpec(provider="openai-compatible", model=model, base_url=base_url.rstrip("/"))
+    return ModelSpec(provider=provider, model=model, base_url=base_url.rstrip("/"))
 
 
 def _bad(text: str, problem: str) -> ConfigError:
-    return ConfigError(f"bad model string {text!r}: {problem}", hint=f"Use e.g. {_EXAMPLES}.")
+    *most, last = [spec.example for spec in registered()]
+    examples = f"{', '.join(most)} or {last}" if most else last
+    return ConfigError(f"bad model string {text!r}: {problem}", hint=f"Use e.g. {examples}.")

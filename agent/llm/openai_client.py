@@ -20,56 +20,33 @@ retries HTTP again.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx2
 import openai
 from openai.types.chat import ChatCompletion
 
 from agent.errors import ModelOutputError
-from agent.llm._failures import provider_errors
+from agent.llm._client import SdkClient
 from agent.llm.base import Completion, T, Usage
-from agent.llm.model_string import Provider
-from agent.llm.pool import model_call_slot
-from agent.llm.prices import estimate_cost
+from agent.llm.providers import Provider
 from agent.llm.schema import schema_name, strict_schema
 from agent.llm.structured import Message, Turn, complete_structured
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
-DEFAULT_TIMEOUT_S = 300.0
 
 
-class OpenAIClient:
+class OpenAIClient(SdkClient[openai.OpenAI]):
     """A ModelClient for one OpenAI model (`openai:<model>`)."""
 
-    provider: Provider = "openai"
+    provider: ClassVar[Provider] = "openai"
+    default_base_url: ClassVar[str] = OPENAI_BASE_URL
     # GPT-5 and o-series models reject `max_tokens`; this is its replacement.
     token_limit_param = "max_completion_tokens"
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        api_key: str,
-        base_url: str = OPENAI_BASE_URL,
-        max_retries: int = 2,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
-        http_client: httpx2.Client | None = None,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> None:
-        """`api_key` is used for requests only; it is never shown in a repr, log or error."""
-        self.model = model
-        self.base_url = base_url.rstrip("/")
-        self.model_string = self._model_string()
-        self._secrets = (api_key,)
-        self._clock = clock
+    def _connect(self, *, api_key: str, max_retries: int, timeout_s: float, http_client: httpx2.Client | None) -> openai.OpenAI:
         # base_url is always explicit so OPENAI_BASE_URL in the environment cannot redirect a replay.
-        self._sdk = openai.OpenAI(api_key=api_key, base_url=self.base_url, max_retries=max_retries, timeout=timeout_s, http_client=http_client)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.model_string!r})"
+        return openai.OpenAI(api_key=api_key, base_url=self.base_url, max_retries=max_retries, timeout=timeout_s, http_client=http_client)
 
     def complete(self, *, task: str, instructions: str, data: str, schema: type[T], max_tokens: int = 4096) -> Completion[T]:
         """Run one task; see `agent.llm.base.ModelClient.complete`."""
@@ -90,17 +67,15 @@ class OpenAIClient:
         """Strict JSON-schema output."""
         return {"type": "json_schema", "json_schema": {"name": schema_name(schema), "schema": strict_schema(schema), "strict": True}}
 
-    def _model_string(self) -> str:
-        return f"openai:{self.model}"
-
     def _send(self, task: str, messages: list[Message], response_format: dict[str, Any], max_tokens: int) -> Turn:
         started = self._clock()
         url = f"{self.base_url}/chat/completions"
-        with provider_errors(provider=self.provider, model=self.model, task=task, url=url, secrets=self._secrets), model_call_slot():
-            response = self._sdk.chat.completions.create(
+        with self._http_call(task, url):
+            # Plain dicts where the SDK types TypedDicts, and a token-limit keyword chosen at run time.
+            response = self._sdk.chat.completions.create(  # type: ignore[call-overload]
                 model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                response_format=response_format,  # type: ignore[arg-type]
+                messages=messages,
+                response_format=response_format,
                 **{self.token_limit_param: max_tokens},
             )
         usage = self._usage(response, self._clock() - started)
@@ -135,6 +110,5 @@ class OpenAIClient:
             latency_s=latency_s,
             model=response.model,
         )
-        # No usage block: the tokens are unknown, so the cost is too (never the 0 that zero tokens would price at).
-        cost = estimate_cost(response.model, usage) if tokens is not None else None
-        return usage.model_copy(update={"cost_usd": cost})
+        # Some compatible servers send no usage block.
+        return self._priced(usage, tokens_known=tokens is not None)

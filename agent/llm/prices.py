@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from agent.llm.base import Usage
-from agent.llm.model_string import PROVIDERS
+from agent.llm.providers import provider_names
 
 PRICES_FILE = Path(__file__).with_name("prices.toml")
 
@@ -49,7 +49,7 @@ def base_model_name(model: str) -> str:
     """Strip a `provider:` prefix and a trailing release date from a model name."""
     provider, sep, rest = model.strip().partition(":")
     # Only a known provider is a prefix: Ollama names such as "llama3.1:8b" contain ':' too.
-    name = rest if sep and provider in PROVIDERS else model.strip()
+    name = rest if sep and provider in provider_names() else model.strip()
     return _DATED.sub("", name)
 
 

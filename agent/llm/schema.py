@@ -1,4 +1,8 @@
-"""JSON schemas for structured output, in the dialect each provider enforces."""
+"""JSON schemas for structured output, in the dialect each provider enforces.
+
+Each dialect imports its SDK when used, so the client of one provider does not
+import the other's SDK.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,6 @@ import json
 import re
 from typing import Any
 
-import anthropic
-from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -21,6 +23,8 @@ def strict_schema(schema: type[BaseModel]) -> dict[str, Any]:
     OpenAI's rules change. Optional fields stay nullable, so a model answers
     `null` for them rather than leaving them out.
     """
+    from openai.lib._pydantic import to_strict_json_schema
+
     return to_strict_json_schema(schema)
 
 
@@ -30,6 +34,8 @@ def anthropic_schema(schema: type[BaseModel]) -> dict[str, Any]:
     Constraints Anthropic does not enforce (lengths, bounds, unknown string
     formats) are moved into descriptions; pydantic still checks them on the answer.
     """
+    import anthropic
+
     return anthropic.transform_schema(schema)
 
 

@@ -8,8 +8,9 @@
           was recorded (see _unanswered.py), so a failed recording never
           clobbers a good one.
 - replay: vcrpy record_mode "none"; every request must be in the cassette and
-          the network is never used. A miss escaping the block becomes a
-          CassetteMissError (exit code 4).
+          the network is never used. A miss is raised as a CassetteMissError
+          (exit code 4) by vcrpy's stub itself (see misses.stub_patches), and
+          one that escapes the block wrapped in another error is unwrapped.
 """
 
 from __future__ import annotations
@@ -27,14 +28,14 @@ from typing import Any, Literal
 import vcr
 import yaml
 from vcr.cassette import Cassette
-from vcr.errors import CannotOverwriteExistingCassetteException, UnhandledHTTPRequestError
+from vcr.errors import UnhandledHTTPRequestError
 from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
 from vcr.serialize import deserialize as vcr_deserialize
 from vcr.serialize import serialize as vcr_serialize
 
 from agent.errors import CassetteMissError, InputError
 from agent.recording import _resets, _unanswered, matching, scrub, serializer
-from agent.recording.misses import cassette_miss_from, forget_senders, note_sender
+from agent.recording.misses import cassette_miss_from, forget_senders, note_sender, replay_miss, stub_patches
 
 Mode = Literal["live", "record", "replay"]
 
@@ -61,6 +62,7 @@ def vcr_options() -> dict[str, Any]:
         "before_save_interaction": scrub.redact_env_secrets,
         "decode_compressed_response": True,
         "allow_playback_repeats": False,
+        "custom_patches": stub_patches(),
     }
 
 
@@ -174,7 +176,9 @@ def _serialise_playback(vcr_cassette: Cassette) -> None:
             try:
                 return play(request)
             except UnhandledHTTPRequestError:
-                raise CannotOverwriteExistingCassetteException(cassette=vcr_cassette, failed_request=request) from None
+                miss = replay_miss(cassette=vcr_cassette, failed_request=request)
+                # Caused by vcrpy's account of the miss, not by the bare KeyError.
+                raise miss from miss.__cause__
 
     vcr_cassette.play_response = locked_play
 
@@ -225,8 +229,8 @@ def cassette(mode: Mode, path: Path | None) -> Iterator[CassetteHandle]:
     except CassetteMissError:
         raise
     except Exception as exc:
-        # Safety net for callers that did not convert a miss themselves
-        # (including a ProviderError whose cause was a miss).
+        # A miss some caller wrapped (a ProviderError, an exception group from parallel
+        # branches) or vcrpy's own from a stub not patched: say what it really is.
         miss = cassette_miss_from(exc, method="?", url="?")
         if miss is None:
             raise

@@ -1,19 +1,24 @@
 """Which recorded interaction answers a request: a normalised projection.
 
 Requests match on method, scheme, host, port, path, the query (parsed, sorted,
-blank values kept) and, for JSON bodies, a projection of what was *asked*:
+blank values kept) and, for JSON bodies, a projection of what was *asked*: the
+body keys every provider in `agent.llm.providers` registers as its
+`match_keys`, plus `stream` (absent == false). Today those are
 
     model, messages, input, system, instructions      (the prompt)
     response_format, text.format, output_config,      (the output schema)
     output_format, tools, tool_choice
-    stream                                            (absent == false)
+
+A request cannot say which provider sent it (a compatible server has any host),
+so every request is projected on all providers' keys.
 
 Decisions:
 - A changed prompt, model or schema is a miss: the recorded answer no longer
   answers the request, and replay must say so instead of pretending.
 - Knobs that change *how* a model answers but not *what* was asked are left
-  out: max_tokens / max_completion_tokens / max_output_tokens, temperature,
-  top_p, seed, reasoning, thinking, metadata, user, store, service_tier,
+  out (each provider lists its own as `unmatched_keys`): max_tokens /
+  max_completion_tokens / max_output_tokens, temperature, top_p, seed,
+  reasoning, thinking, metadata, user, store, service_tier,
   parallel_tool_calls, prompt_cache_key. Changing a token budget replays the
   recorded answer; if the new budget would have truncated it, only a live run
   shows that.
@@ -34,8 +39,7 @@ from urllib.parse import parse_qsl
 
 from vcr.request import Request
 
-_PROMPT_KEYS = ("model", "messages", "input", "system", "instructions")
-_SHAPE_KEYS = ("response_format", "output_config", "output_format", "tools", "tool_choice")
+from agent.llm.providers import registered
 
 MATCH_ON = ("method", "scheme", "host", "port", "path", "retest_query", "retest_body")
 
@@ -78,15 +82,30 @@ def body_projection(body: bytes | str | None) -> Any:
     if not isinstance(parsed, dict):
         return parsed
     parsed = _strip_cache_control(parsed)
-    projection: dict[str, Any] = {key: parsed[key] for key in _PROMPT_KEYS + _SHAPE_KEYS if key in parsed}
-    for key in ("messages", "input", "system"):
+    # Read on every call, not at import, so that a provider registered later is matched too.
+    specs = registered()
+    projection: dict[str, Any] = {}
+    for key in dict.fromkeys(key for spec in specs for key in spec.match_keys):
+        _project(parsed, key, projection)
+    for key in {key for spec in specs for key in spec.message_keys}:
         if key in projection:
             projection[key] = _normalise_messages(projection[key])
-    text_format = (parsed.get("text") or {}).get("format") if isinstance(parsed.get("text"), dict) else None
-    if text_format is not None:
-        projection["text.format"] = text_format
     projection["stream"] = bool(parsed.get("stream", False))
     return projection
+
+
+def _project(body: dict[str, Any], key: str, projection: dict[str, Any]) -> None:
+    """Copy `key` into the projection: a top-level key when present, a dotted one ("text.format") when not null."""
+    head, dot, rest = key.partition(".")
+    if not dot:
+        if key in body:
+            projection[key] = body[key]
+        return
+    value: Any = body.get(head)
+    for part in rest.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is not None:
+        projection[key] = value
 
 
 def _differing_keys(a: Any, b: Any) -> list[str]:

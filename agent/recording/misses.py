@@ -1,8 +1,11 @@
 """Cassette misses as user errors: which request, sent by which node, what to do.
 
-Graph nodes wrap their model and arXiv calls in `agent.callsite.call_context(node, claim)`;
-clients catch exceptions from their SDK and pass them to `cassette_miss_from`,
-which finds vcrpy's miss anywhere in the exception chain.
+Graph nodes wrap their model and arXiv calls in `agent.callsite.call_context(node, claim)`.
+While a cassette is open, vcrpy's stubs raise Retest's CassetteMissError
+themselves (`stub_patches`, installed through vcrpy's `custom_patches`), so
+whatever the SDK wraps it in, the clients find it in the exception chain with
+`agent.errors.find_in_chain` and need not know that recording exists.
+`cassette_miss_from` remains for a miss raised as vcrpy's own exception.
 
 Clients must be built with `max_retries=0` (and the arXiv client with
 `num_retries=0, delay_seconds=0`) in replay — see `max_retries_for` — or a miss
@@ -13,13 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from typing import Any
 from urllib.parse import urlsplit
 
+import vcr.stubs
+import vcr.stubs.httpx_stubs
 from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.request import Request
 
 from agent.callsite import CallSite, current_call
-from agent.errors import CassetteMissError
+from agent.errors import CassetteMissError, find_in_chain
 from agent.recording.scrub import scrub_url
 
 _MAX_QUERY_SHOWN = 200  # enough for an arXiv id_list or search; prompts never travel in a query
@@ -64,22 +70,6 @@ def _sender_of(request: Request | None) -> CallSite | None:
     return site
 
 
-def _find_miss(exc: BaseException) -> CannotOverwriteExistingCassetteException | None:
-    """vcrpy's miss in exc, its causes and contexts, or inside exception groups."""
-    pending: list[BaseException] = [exc]
-    seen: set[int] = set()
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, CannotOverwriteExistingCassetteException):
-            return current
-        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
-        pending.extend(getattr(current, "exceptions", ()) or ())
-    return None
-
-
 def _closest_difference(miss: CannotOverwriteExistingCassetteException) -> str | None:
     """What the closest recorded request differs in, as vcrpy's matchers said."""
     if getattr(miss, "reason", None) == "already_played":
@@ -96,15 +86,52 @@ def _closest_difference(miss: CannotOverwriteExistingCassetteException) -> str |
     return "closest recorded request: " + "; ".join(details) if details else None
 
 
+def replay_miss(*, cassette: Any, failed_request: Request) -> CassetteMissError:
+    """Raised by vcrpy's stubs in place of their own miss: Retest's error, caused by vcrpy's.
+
+    vcrpy's exception is still built, for what it knows about the closest recorded requests.
+    """
+    miss = CannotOverwriteExistingCassetteException(cassette=cassette, failed_request=failed_request)
+    error = _miss_error(miss, method=failed_request.method, url=failed_request.uri)
+    error.__cause__ = miss
+    return error
+
+
+# The stub modules of the HTTP libraries Retest uses (httpx2 for the SDKs; http.client under
+# requests for arXiv). Each raises its miss by calling this name from its own module.
+_STUB_MODULES = (vcr.stubs, vcr.stubs.httpx_stubs)
+
+
+class _Patches(tuple[tuple[object, str, object], ...]):
+    """pytest-recording deep-copies vcrpy's options, and a module cannot be copied (nor needs to be)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Patches:
+        return self
+
+
+def stub_patches() -> tuple[tuple[object, str, object], ...]:
+    """vcrpy `custom_patches`: while a cassette is open, its stubs raise `replay_miss` for a miss."""
+    return _Patches((module, CannotOverwriteExistingCassetteException.__name__, replay_miss) for module in _STUB_MODULES)
+
+
 def cassette_miss_from(exc: BaseException, *, method: str, url: str) -> CassetteMissError | None:
     """A CassetteMissError if `exc` was caused by a cassette miss, else None.
 
+    A miss already raised as a CassetteMissError is given again as a new
+    error, so it can be raised from `exc` without making the chain a loop.
     `method` and `url` name the request when vcrpy's own record of it is not
     available. The query is shown scrubbed of credential keys and shortened.
     """
-    miss = _find_miss(exc)
+    raised = find_in_chain(exc, CassetteMissError)
+    if raised is not None:
+        return CassetteMissError(raised.message, hint=raised.hint)
+    miss = find_in_chain(exc, CannotOverwriteExistingCassetteException)
     if miss is None:
         return None
+    return _miss_error(miss, method=method, url=url)
+
+
+def _miss_error(miss: CannotOverwriteExistingCassetteException, *, method: str, url: str) -> CassetteMissError:
     failed = getattr(miss, "failed_request", None)
     if failed is not None:
         method, url = failed.method, failed.uri

@@ -11,14 +11,15 @@ import re
 from dataclasses import dataclass
 
 from agent.errors import InputError
-from agent.line.arxiv_id import is_arxiv_id
+from agent.line.arxiv_id import PREFIX, is_arxiv_id
 from agent.line.dates import DATE_FORMS, parse_fuzzy_date
 from agent.line.models import AnchorPaper, Claim, Flag, FuzzyDate, Line, SourceNote
 from agent.proposals import Decision, DecisionKind, Proposal, ProposalKind
 from agent.sources.models import Paper
 
-ANCHOR_FORM = "arXiv:ID (YYYY-MM): Title"
-_ANCHOR = re.compile(r"\s*(?:arXiv:)?(?P<id>\S+)\s+\((?P<date>[^)]*)\):\s*(?P<title>\S.*?)\s*", re.IGNORECASE | re.DOTALL)
+ANCHOR_FORM = f"{PREFIX}ID (YYYY-MM): Title"
+# The ID is any run of non-space and is checked afterwards, so a malformed ID gets its own message.
+_ANCHOR = re.compile(rf"\s*(?:{PREFIX})?(?P<id>\S+)\s+\((?P<date>[^)]*)\):\s*(?P<title>\S.*?)\s*", re.IGNORECASE | re.DOTALL)
 # Anything shaped like a date counts as one (and must then parse), so '(2027-13)' is an error, not text.
 _DATE_SHAPE = re.compile(r"(?:~\s*|(?:circa|ca\.|c\.)\s+)?\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?", re.IGNORECASE | re.ASCII)
 _TRAILING_DATE = re.compile(r"^(?P<text>.*\S)\s*\((?P<date>[^()]*)\)\.?\s*$", re.DOTALL)

@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from agent.errors import InputError
+from agent.line.arxiv_id import ArxivId, clean, parse_arxiv_id
 from agent.sources.cache import ArxivCache, utc_now
 from agent.sources.convert import to_paper
-from agent.sources.ids import ArxivId, clean, parse_arxiv_id
 from agent.sources.models import Lookup, LookupStatus, Paper
 from agent.sources.query import ARXIV_API_URL, Sort, date_window, lookup_request, search_request, windowed_query
 from agent.sources.ratelimit import RateLimiter, default_limiter

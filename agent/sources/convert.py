@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import arxiv
 
-from agent.sources.ids import fold_version
+from agent.line.arxiv_id import fold_version
 from agent.sources.models import Paper
 
 

@@ -7,6 +7,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The API endpoint arxiv.Client queries; a benchmark or a mirror may stand in for it.
+# Here, not in query.py, so that settings can name it without loading the arxiv package.
+ARXIV_API_URL = "https://export.arxiv.org/api/query"
+
 
 class Paper(BaseModel):
     """One arXiv paper as retrieved in this run (versions folded)."""

@@ -14,11 +14,10 @@ from typing import Literal
 import arxiv
 
 from agent.errors import InputError
+from agent.sources.models import ARXIV_API_URL
 
 Sort = Literal["relevance", "submitted"]
 
-# The API endpoint arxiv.Client queries; a benchmark or a mirror may stand in for it.
-ARXIV_API_URL = "https://export.arxiv.org/api/query"
 
 # arXiv's first submissions are from August 1991; a window needs both ends.
 ARXIV_EPOCH = dt.date(1991, 8, 1)

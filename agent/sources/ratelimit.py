@@ -19,7 +19,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Literal
 
+from agent.events import ArxivWait, emit
+
 ARXIV_MIN_INTERVAL = 3.0
+_WORTH_SAYING_S = 1.0  # shorter waits would only make the progress display flicker
 MeasureFrom = Literal["end", "start"]
 
 
@@ -51,6 +54,8 @@ class RateLimiter:
             if previous is not None:
                 wait = previous + self.min_interval - self._clock()
                 if wait > 0:
+                    if wait >= _WORTH_SAYING_S:
+                        emit(ArxivWait(seconds=round(wait, 1), reason=f"arXiv's rate limit: one request every {self.min_interval:g} s"))
                     self._sleep(wait)
             self._last_start = self._clock()
             try:

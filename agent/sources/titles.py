@@ -43,11 +43,6 @@ def normalise_title(title: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def title_similarity(cited: str, current: str) -> float:
-    """token_sort_ratio (0-100) of the normalised titles."""
-    return fuzz.token_sort_ratio(normalise_title(cited), normalise_title(current))
-
-
 def compare_titles(cited: str, current: str) -> TitleMatch:
     """EXACT, CLOSE or DIFFERENT, as described in the module docstring."""
     left, right = normalise_title(cited), normalise_title(current)

@@ -18,8 +18,7 @@ from typing import Any
 import arxiv
 import requests
 
-from agent.errors import CassetteMissError, ProviderError
-from agent.recording import cassette_miss_from
+from agent.errors import CassetteMissError, ProviderError, find_in_chain
 from agent.sources.query import ARXIV_API_URL, request_url
 from agent.sources.ratelimit import RateLimiter
 
@@ -49,7 +48,7 @@ class _TimeoutSession(requests.Session):
         super().__init__()
         self._timeout = timeout
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
         return super().request(*args, **kwargs)
 
@@ -124,7 +123,7 @@ def _translate(exc: Exception, url: str) -> Exception:
 
     Anything unforeseen is returned unchanged and re-raised as it is.
     """
-    miss = cassette_miss(exc, url)
+    miss = cassette_miss(exc)
     if miss is not None:
         return miss
     if isinstance(exc, arxiv.HTTPError):
@@ -145,6 +144,12 @@ def _translate(exc: Exception, url: str) -> Exception:
     return exc
 
 
-def cassette_miss(exc: BaseException, url: str) -> CassetteMissError | None:
-    """A CassetteMissError if a vcrpy cassette refused this request, else None."""
-    return cassette_miss_from(exc, method="GET", url=url)
+def cassette_miss(exc: BaseException) -> CassetteMissError | None:
+    """The CassetteMissError anywhere in `exc`'s chain (the recording room raises it in replay), else None.
+
+    One found below `exc` is given as a new error, so that raising it from `exc` makes no loop in the chain.
+    """
+    miss = find_in_chain(exc, CassetteMissError)
+    if miss is None or miss is exc:
+        return miss
+    return CassetteMissError(miss.message, hint=miss.hint)

@@ -94,9 +94,9 @@ def test_a_cassette_miss_is_reported_as_a_miss_naming_case_and_request(tmp_path:
 
 
 def test_a_broken_scorer_fails_the_eval_against_the_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import agent.evaluate.score as score
+    import agent.evaluate.scorers as scorers
 
-    monkeypatch.setattr(score, "_anchor_ok", lambda outcome, check, kinds: False)
+    monkeypatch.setattr(scorers, "_anchor_ok", lambda outcome, check, kinds: False)
     assert cli(["eval", str(one_case_suite(tmp_path, "no-newer-work")), "--baseline", str(BASELINE)]) == ExitCode.REGRESSION
     err = capsys.readouterr().err
     assert "case no-newer-work: anchor accuracy 1.00 -> 0.00 (A1 (arXiv:2502.07719): expected verified, got title exact, date matches; no proposal)" in err

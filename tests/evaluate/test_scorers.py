@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.evaluate.score import (
-    budget_failures,
-    forbidden_mentions,
-    gate_failures,
-    measure,
-    missed_drops,
-    score_anchors,
-    score_must_find,
-    score_verdicts,
-    ungrounded_in_proposals,
-    usage_totals,
-)
+from agent.evaluate.score import budget_failures, forbidden_mentions, gate_failures, measure, missed_drops
+from agent.evaluate.scorers import score_anchors, score_must_find, score_verdicts, ungrounded_in_proposals
 from agent.evaluate.suite import AnchorOutcome, Budgets, ClaimExpect, Expectations, MustFind, ProposalRange
 from agent.graph.records import DateCheck, Stance, VerdictKind
 from agent.proposals import ProposalKind
@@ -139,9 +129,10 @@ def test_missed_drops_accepts_any_guard_that_caught_the_id() -> None:
     assert missed_drops(state(), ["9999.99999"]) == ["9999.99999"]
 
 
-def test_usage_totals_sum_calls_and_make_price_unknown_when_any_is() -> None:
-    assert usage_totals([usage(calls=2, tokens_in=100, tokens_out=10, cost=0.01), usage(cost=0.02)]) == (3, 200, 20, 0.03)
-    assert usage_totals([usage(cost=0.01), usage(cost=None)])[3] is None
+def test_usage_sums_calls_and_tokens_and_makes_the_price_unknown_when_any_is() -> None:
+    m = measure(state(usage=[usage(calls=2, tokens_in=100, tokens_out=10, cost=0.01), usage(cost=0.02)]), Expectations(), arxiv_requests=7, wall_s=1.23456)
+    assert (m.model_calls, m.tokens_in, m.tokens_out, m.price_usd, m.arxiv_requests, m.wall_s) == (3, 200, 20, 0.03, 7, 1.235)
+    assert measure(state(usage=[usage(cost=0.01), usage(cost=None)]), Expectations(), arxiv_requests=0, wall_s=0.0).price_usd is None
 
 
 def test_budgets_name_each_overrun() -> None:

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 import agent.cli.run_cmd as run_cmd
+import agent.runner as runner
 from agent.cli import run as cli
+from agent.events import NodeFinished, RunEvent, RunStarted
 from agent.runner import cassette_run_date, load_state, start_run
 from agent.runs import RunRecord, RunStatus, get_run, insert_run, list_runs
 from agent.services import RunRequest
@@ -58,17 +60,17 @@ def test_a_cassette_that_is_not_yaml_leaves_no_failed_run(content: bytes, tmp_pa
 def _raise_after_start(line: Path, request: RunRequest, store: Store, *, progress: Any = None) -> Any:
     """start_run, with Ctrl-C pressed right after the run is recorded (before its first checkpoint)."""
 
-    def interrupt(event: dict[str, Any]) -> None:
+    def interrupt(event: RunEvent) -> None:
         if progress:
             progress(event)
-        if event.get("stage") == "started":
+        if isinstance(event, RunStarted):
             raise KeyboardInterrupt
 
     return start_run(line, request, store, progress=interrupt)
 
 
 def test_ctrl_c_names_the_run_and_how_to_continue_it(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(run_cmd, "start_run", _raise_after_start)
+    monkeypatch.setattr(runner, "start_run", _raise_after_start)
     assert cli(["run", str(LINE), "--replay", str(CASSETTE)]) == 130
     (run,) = list_runs(Store.open())
     err = " ".join(_err(capsys).split())
@@ -76,7 +78,7 @@ def test_ctrl_c_names_the_run_and_how_to_continue_it(monkeypatch: pytest.MonkeyP
 
 
 def test_a_run_stopped_before_its_first_checkpoint_resumes_from_its_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(run_cmd, "start_run", _raise_after_start)
+    monkeypatch.setattr(runner, "start_run", _raise_after_start)
     assert cli(["run", str(LINE), "--replay", str(CASSETTE)]) == 130
     (run,) = list_runs(Store.open())
     assert load_state(run.id, Store.open())[1] == {}, "nothing was checkpointed"
@@ -133,8 +135,8 @@ def test_a_recording_stopped_after_a_checkpoint_is_not_resumed_into_a_partial_ca
     cassette = tmp_path / "recorded.yaml"
     request = RunRequest(mode="record", cassette=cassette, run_date=dt.date(2026, 11, 29))
 
-    def stop_after_anchors(event: dict[str, Any]) -> None:
-        if event.get("node") == "verify_anchors":
+    def stop_after_anchors(event: RunEvent) -> None:
+        if isinstance(event, NodeFinished) and event.node == "verify_anchors":
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):

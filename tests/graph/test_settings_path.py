@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import agent.cli.run_cmd as run_cmd
+import agent.runner as runner
 from agent.cli import run as cli
 from agent.errors import ConfigError
 from agent.graph.build import build_graph
@@ -33,7 +33,7 @@ def test_a_preset_applies_all_its_settings_not_only_its_models(monkeypatch: pyte
         seen.append(request)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(run_cmd, "start_run", capture)
+    monkeypatch.setattr(runner, "start_run", capture)
     monkeypatch.setenv("RETEST_MAX_CONCURRENT_CALLS", "3")
     cli(["run", str(LINE), "--replay", str(CASSETTE), "--preset", "thorough", "--judge", "openai:gpt-5.4"])
     (request,) = seen
@@ -44,7 +44,7 @@ def test_a_preset_applies_all_its_settings_not_only_its_models(monkeypatch: pyte
 
 
 def test_a_run_saves_its_effective_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(run_cmd, "start_run", _raise_after_start)
+    monkeypatch.setattr(runner, "start_run", _raise_after_start)
     assert cli(["run", str(LINE), "--replay", str(CASSETTE), "--preset", "thorough", *DEFAULT_MODELS]) == 130
     (run,) = list_runs(Store.open())
     assert run.settings is not None
@@ -54,7 +54,7 @@ def test_a_run_saves_its_effective_settings(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_resume_uses_the_saved_settings_not_todays_environment(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(run_cmd, "start_run", _raise_after_start)
+    monkeypatch.setattr(runner, "start_run", _raise_after_start)
     assert cli(["run", str(LINE), "--replay", str(CASSETTE)]) == 130
     (run,) = list_runs(Store.open())
     # Read at resume time, these would ask the cassette for another judge and another window, and miss.

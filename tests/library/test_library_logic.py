@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from agent.errors import InputError, ProviderError
+from agent.events import RunStarted
 from agent.library import discover_lines, run_library
 from agent.runner import RunOutcome
 from agent.runs import RunRecord, RunStatus
@@ -76,7 +77,7 @@ def test_failures_of_any_kind_become_results_in_the_given_order(tmp_path: Path) 
     done: list[str] = []
 
     def run_line(path: Path, request: RunRequest, store: Store, *, progress: Any = None) -> RunOutcome:
-        progress({"run_id": f"run-{path.stem}", "stage": "started", "claims": ["C1", "C2"]})
+        progress(RunStarted(run_id=f"run-{path.stem}", claims=["C1", "C2"], steps=[]))
         if path == paths[0]:
             raise ProviderError("arXiv search failed after 4 tries: HTTP 503")
         if path == paths[2]:

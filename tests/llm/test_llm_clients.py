@@ -6,7 +6,7 @@ import pytest
 
 from agent.errors import CassetteMissError, ExitCode, ModelOutputError, ProviderError
 from agent.llm.prices import estimate_cost
-from tests.llm.scenarios import FARBOODI, GOOD_FARBOODI, GOOD_KORINEK
+from tests.llm.scenarios import FARBOODI, GOOD_FARBOODI, GOOD_KORINEK, KORINEK
 
 
 def test_openai_structured_answer_validates_with_usage_and_cost(replay_scenario) -> None:
@@ -133,3 +133,28 @@ def test_cassette_miss_is_reported_as_such_without_retries(replay_scenario) -> N
     assert result.error.exit_code == ExitCode.CASSETTE_MISS
     assert "api.openai.com/v1/chat/completions" in str(result.error)
     assert result.cassette.play_count == 0
+
+
+def _in_a_loop(exc: BaseException, path: tuple[BaseException, ...] = ()) -> bool:
+    if any(exc is seen for seen in path):
+        return True
+    return any(_in_a_loop(link, (*path, exc)) for link in (exc.__cause__, exc.__context__) if link is not None)
+
+
+@pytest.mark.allow_unplayed
+@pytest.mark.parametrize(
+    ("name", "other_data", "request_line"),
+    [
+        ("openai_structured", FARBOODI, "POST api.openai.com/v1/chat/completions"),  # the SDK lets the miss through
+        ("anthropic_structured", KORINEK, "POST api.anthropic.com/v1/messages"),  # the SDK wraps it in a connection error
+    ],
+)
+def test_a_miss_through_either_sdk_is_one_named_cassette_miss_with_no_loop_in_its_chain(replay_scenario, name, other_data, request_line) -> None:
+    result = replay_scenario(name, data=other_data)
+
+    assert isinstance(result.error, CassetteMissError)
+    message = str(result.error)
+    assert message.startswith(f"cassette miss: {request_line} (sending node unknown) is not in cassette ")
+    assert "closest recorded request: request body differs in: messages" in message
+    assert "Re-record with --record CASSETTE" in message
+    assert not _in_a_loop(result.error)

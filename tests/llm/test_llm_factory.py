@@ -6,7 +6,7 @@ import httpx2
 import pytest
 
 from agent.config import Settings
-from agent.errors import ProviderError
+from agent.errors import ConfigError, ProviderError
 from agent.llm import make_client
 from agent.llm.anthropic_client import AnthropicClient
 from agent.llm.compat_client import CompatClient
@@ -40,13 +40,18 @@ def test_live_client_uses_the_environment_key_and_settings_retries(monkeypatch: 
     assert client._sdk.timeout == 42
 
 
-def test_inside_a_replay_cassette_the_client_needs_no_key_and_never_retries() -> None:
+def test_a_replay_client_needs_no_key_and_never_retries() -> None:
     # No OPENAI_API_KEY in the environment (tests/conftest.py removes keys).
-    with cassette("replay", SCENARIOS["openai_structured"].cassette):
-        client = make_client("openai:gpt-5.4-mini", settings=Settings(max_retries=5))
+    client = make_client("openai:gpt-5.4-mini", settings=Settings(max_retries=5), replay=True)
 
     assert client._sdk.api_key == REPLAY_KEY
     assert client._sdk.max_retries == 0
+
+
+def test_an_open_replay_cassette_does_not_make_a_client_replay() -> None:
+    """Replay is the caller's to say: a client built without it inside a replay block is a live one."""
+    with cassette("replay", SCENARIOS["openai_structured"].cassette), pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        make_client("openai:gpt-5.4-mini", settings=Settings(max_retries=5))
 
 
 def test_explicit_max_retries_wins() -> None:

@@ -7,6 +7,7 @@ from anthropic.types import Message
 from openai.types.chat import ChatCompletion
 
 from agent.llm.anthropic_client import AnthropicClient
+from agent.llm.base import Usage, total_cost
 from agent.llm.openai_client import OpenAIClient
 from tests.llm.scenarios import anthropic_message, openai_completion
 
@@ -52,3 +53,12 @@ def test_missing_usage_block_leaves_the_cost_unknown_even_for_a_priced_model() -
     usage = OpenAIClient("gpt-4o", api_key="unused")._usage(ChatCompletion.model_validate(body), latency_s=0.1)
 
     assert usage.cost_usd is None
+
+
+def test_total_cost_is_unknown_when_any_price_is() -> None:
+    assert total_cost([0.25, 0.5, 0.125]) == 0.875
+    assert total_cost(cost for cost in (0.25, None, 0.5)) is None
+    assert total_cost([]) == 0.0  # nothing spent is a known total
+    # Usage sums use it: one unpriced call makes the sum unpriced, never the partial sum.
+    assert (Usage(cost_usd=0.25) + Usage(cost_usd=None)).cost_usd is None
+    assert (Usage(cost_usd=0.25) + Usage(cost_usd=0.5)).cost_usd == 0.75

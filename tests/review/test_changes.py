@@ -96,6 +96,38 @@ def test_malformed_anchor_text_is_refused(text: str, problem: str):
         check_text(p, text)
 
 
+@pytest.mark.parametrize(
+    ("text", "arxiv_id", "title"),
+    [
+        ("arXiv:2501.16946 (2025-01): T", "2501.16946", "T"),
+        ("arxiv:2501.16946v2 (2025-01): T", "2501.16946v2", "T"),
+        ("ARXIV:2501.16946 (2025-01): T", "2501.16946", "T"),
+        ("2501.16946 (2025-01): T", "2501.16946", "T"),
+        ("  arXiv:hep-th/9901001 (1999-01):  Strings \n", "hep-th/9901001", "Strings"),
+        ("arXiv:math.GT/0309136v1 (2003-09): Knots", "math.GT/0309136v1", "Knots"),
+    ],
+)
+def test_anchor_text_keeps_the_id_as_written_without_its_prefix(text: str, arxiv_id: str, title: str):
+    found, _date, found_title = parse_anchor_text(text, "P4")
+    assert (found, found_title) == (arxiv_id, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        # Unlike the plain-text reader, reviewer text may not put a space after the prefix.
+        ("arXiv: 2501.16946 (2025-01): T", "is not an anchor"),
+        ("arXiv:arXiv:2501.16946 (2025-01): T", "'arXiv:2501.16946' is not an arXiv ID"),
+        ("arXiv:HEP-TH/9901001 (1999-01): T", "not an arXiv ID"),
+        ("arXiv:2501.16946v0 (2025-01): T", "not an arXiv ID"),
+        ("arXiv:2501.169461 (2025-01): T", "not an arXiv ID"),
+    ],
+)
+def test_anchor_text_with_a_bad_id_is_refused(text: str, problem: str):
+    with pytest.raises(InputError, match=f"P4: .*{problem}"):
+        parse_anchor_text(text, "P4")
+
+
 def test_check_text_refuses_empty_text_and_bad_claim_dates():
     p = _proposal(ProposalKind.REVISE_CLAIM, "C1", "x", new_date="~2026")
     with pytest.raises(InputError, match="empty"):

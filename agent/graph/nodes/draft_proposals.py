@@ -10,10 +10,11 @@ from langgraph.runtime import Runtime
 
 from agent.graph.answers import DraftSet
 from agent.graph.context import RunContext, services
+from agent.graph.evidence import paper_blocks
 from agent.graph.nodes.propose_questions import verdict_lines
-from agent.graph.nodes.screen import paper_blocks
 from agent.graph.records import AnchorCheck, DateCheck, Stance
 from agent.graph.state import RunState
+from agent.line.arxiv_id import base_id
 from agent.line.models import Line
 from agent.proposals import Evidence, Proposal, ProposalKind
 from agent.sources.models import LookupStatus, Paper, TitleMatch
@@ -83,7 +84,7 @@ def _citable(state: RunState) -> list[Paper]:
 def _evidence(items, papers: dict[str, Paper]) -> list[Evidence]:
     out = []
     for e in items:
-        paper = papers.get(e.arxiv_id.removeprefix("arXiv:"))
+        paper = papers.get(base_id(e.arxiv_id))
         out.append(Evidence(arxiv_id=e.arxiv_id, quote=e.quote, title=paper.title if paper else "", published=paper.published if paper else None))
     return out
 

@@ -5,8 +5,7 @@ Anything else is removed and reported as an ungrounded citation, never silently.
 
 from __future__ import annotations
 
-from agent.graph.citations import scrub
-from agent.graph.nodes.screen import base_id, quote_in
+from agent.graph.evidence import base_id, quote_in, scrub
 from agent.graph.records import UngroundedCitation
 from agent.graph.state import RunState
 from agent.proposals import Proposal, ProposalKind

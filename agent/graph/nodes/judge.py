@@ -5,10 +5,10 @@ from __future__ import annotations
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
+from agent.events import ClaimStage
 from agent.graph.answers import Judgement
-from agent.graph.citations import scrub
 from agent.graph.context import RunContext, services
-from agent.graph.nodes.screen import base_id
+from agent.graph.evidence import base_id, scrub
 from agent.graph.records import ClaimResult, Stance, Verdict, VerdictKind
 from agent.graph.state import ClaimState
 
@@ -33,7 +33,7 @@ def judge(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     elif not relevant:
         verdict = _unresolved(result, "No newer paper relevant to the claim was found.")
     else:
-        get_stream_writer()({"claim": claim.id, "stage": "judging"})
+        get_stream_writer()(ClaimStage(claim=claim.id, stage="judging"))
         findings = "\n".join(f'- arXiv:{f.arxiv_id} [{f.stance}] confidence {f.confidence:.2f}: "{f.quote}"' for f in relevant)
         answer, record = services(runtime).ask(
             role="judge",
@@ -67,6 +67,6 @@ def judge(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
             suggested_text=suggested,
             suggested_date=answer.suggested_date,
         )
-    get_stream_writer()({"claim": claim.id, "stage": "done", "verdict": str(verdict.verdict)})
+    get_stream_writer()(ClaimStage(claim=claim.id, stage="done", verdict=str(verdict.verdict)))
     final = result.model_copy(update={"verdict": verdict})
     return {"result": final, "claim_results": {claim.id: final}, "usage": usage}

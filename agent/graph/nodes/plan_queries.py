@@ -5,6 +5,7 @@ from __future__ import annotations
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
+from agent.events import ClaimStage
 from agent.graph.answers import QueryPlan
 from agent.graph.context import RunContext, services
 from agent.graph.records import ClaimResult, SearchedQuery
@@ -14,7 +15,7 @@ from agent.graph.state import ClaimState
 def plan_queries(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     """Every query's window starts at the claim's date and ends at the run date; the model picks no dates."""
     claim, line, run_date = state["claim"], state["line"], state["run_date"]
-    get_stream_writer()({"claim": claim.id, "stage": "planning queries"})
+    get_stream_writer()(ClaimStage(claim=claim.id, stage="planning queries"))
     plan, usage = services(runtime).ask(
         role="planner",
         node="plan_queries",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
-from agent.callsite import call_context
 from agent.errors import ProviderError
+from agent.events import ClaimStage
 from agent.graph.context import RunContext, services
 from agent.graph.records import Candidate, SearchedQuery
 from agent.graph.state import ClaimState
@@ -29,16 +29,16 @@ def _interleave(groups: list[list[Paper]]) -> list[Paper]:
 def search(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     claim, result = state["claim"], state["result"]
     ctx = services(runtime)
-    get_stream_writer()({"claim": claim.id, "stage": "searching arXiv"})
+    get_stream_writer()(ClaimStage(claim=claim.id, stage="searching arXiv"))
     by_aim: dict[str, list[SearchedQuery]] = {}
     for q in result.queries:
         by_aim.setdefault(q.aim, []).append(q)
     groups: list[list[Paper]] = []
     try:
-        with call_context(node="search", claim=claim.id):
+        with ctx.sending(node="search", claim_id=claim.id) as source:
             for queries in by_aim.values():
                 groups.append(
-                    ctx.source.search(
+                    source.search(
                         combine(queries),
                         since=queries[0].since,
                         until=queries[0].until,

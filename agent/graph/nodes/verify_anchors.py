@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from agent.callsite import call_context
 from agent.graph.anchoring import link_anchors
 from agent.graph.context import RunContext, services
 from agent.graph.records import AnchorCheck, ClaimResult, DateCheck
@@ -55,8 +54,7 @@ def verify_anchors(state: RunState, runtime: Runtime[RunContext]) -> dict:
     anchors = line.prompt.anchors
     links = link_anchors(line.prompt.claims, anchors)
     supports = {a: [c for c, ids in links.items() if a in ids] for a in (x.id for x in anchors)}
-    source = services(runtime).source
-    with call_context(node="verify_anchors"):
+    with services(runtime).sending(node="verify_anchors") as source:
         found = source.lookup([a.arxiv_id for a in anchors]) if anchors else {}
         changed = [
             a.arxiv_id
