@@ -8,7 +8,7 @@ The library API, for use without the CLI:
     request = RunRequest(mode="replay", cassette=Path("cassettes/demo/bargaining-power.yaml"),
                          settings=load_settings(preset=None))
     outcome = start_run(Path("examples/bargaining-power.txt"), request, Store.open())
-    print({c: r.verdict.verdict for c, r in outcome.state["claim_results"].items()})
+    print({c: r.verdict.verdict for c, r in outcome.claim_results.items()})
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ from typing import Any
 
 from agent.errors import InputError, RetestError
 from agent.events import RunEvent, RunStarted
-from agent.llm.base import total_cost
 from agent.runner import Progress, RunOutcome, start_run
 from agent.runs import RunStatus
 from agent.services import RunRequest
@@ -168,21 +167,18 @@ def _run_one(path: Path, request: RunRequest, store: Store, progress: Progress |
 
 
 def _result(path: Path, outcome: RunOutcome, started: float, ended: float) -> LineResult:
-    state = outcome.state
-    usage = state.get("usage", [])
-    costs = [u.cost_usd for u in usage]
+    usage = outcome.usage
     return LineResult(
         path=path,
         status=outcome.run.status,
         run_id=outcome.run.id,
-        claims=len(state["line"].prompt.claims) if "line" in state else 0,
-        proposals=len(state.get("proposals", [])),
+        claims=len(outcome.line.prompt.claims) if outcome.line else 0,
+        proposals=len(outcome.proposals),
         arxiv_requests=outcome.requests_sent,
         model_calls=sum(u.calls for u in usage),
         input_tokens=sum(u.input_tokens for u in usage),
         output_tokens=sum(u.output_tokens for u in usage),
-        # A sum with any unknown price is unknown, as in the run's own report.
-        cost_usd=total_cost(costs),
+        cost_usd=outcome.cost_usd,
         started=started,
         ended=ended,
         outcome=outcome,

@@ -13,13 +13,13 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent import __version__
 from agent.config import Settings, settings_from_saved
@@ -27,9 +27,12 @@ from agent.errors import ConflictError, InputError, RetestError
 from agent.events import NodeFinished, RunEvent, RunStarted
 from agent.graph.build import build_graph, line_steps
 from agent.graph.context import RunContext
-from agent.graph.records import UsageRecord
+from agent.graph.records import ClaimResult, UngroundedCitation, UsageRecord
 from agent.graph.serde import serializer
+from agent.line.models import Line
 from agent.line.read import load_line
+from agent.llm.base import total_cost
+from agent.proposals import Proposal
 from agent.recording import cassette
 from agent.runs import RunRecord, RunStatus, claim_run, finish_run, get_run, git_revision, insert_run, new_run_id
 from agent.services import Mode, RunRequest, build_services
@@ -39,11 +42,30 @@ Progress = Callable[[RunEvent], None]
 CHECKPOINTS = "checkpoints.db"
 
 
-@dataclass
-class RunOutcome:
+class RunOutcome(BaseModel):
+    """How a run (or one sitting of it) ended: typed results for front ends, and the whole state for the report and the scorers."""
+
+    model_config = ConfigDict(frozen=True)
+
     run: RunRecord
-    state: dict[str, Any]
     requests_sent: int = 0
+    line: Line | None = Field(default=None, description="None only for a run stopped before its first step was saved.")
+    claim_results: dict[str, ClaimResult] = Field(default_factory=dict)
+    proposals: list[Proposal] = Field(default_factory=list)
+    ungrounded: list[UngroundedCitation] = Field(default_factory=list)
+    usage: list[UsageRecord] = Field(default_factory=list)
+    state: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_state(cls, run: RunRecord, state: dict[str, Any], requests_sent: int = 0) -> RunOutcome:
+        """The outcome of `run` whose graph state is `state`."""
+        typed = {key: state[key] for key in ("line", "claim_results", "proposals", "ungrounded", "usage") if key in state}
+        return cls(run=run, requests_sent=requests_sent, state=state, **typed)
+
+    @property
+    def cost_usd(self) -> float | None:
+        """The estimated price of every call made; None if any model's price is unknown."""
+        return total_cost(u.cost_usd for u in self.usage)
 
 
 _WINDOW_END = re.compile(r"submittedDate(?::|%3A)(?:\[|%5B)\d{12}(?:\+|%20| )TO(?:\+|%20| )(\d{8})\d{4}")
@@ -131,7 +153,7 @@ def _execute(run: RunRecord, payload: Any, request: RunRequest, ctx: RunContext,
         raise
     status = _status(snapshot)
     finish_run(store, run.id, status, prompts=ctx.prompts_used, usage=snapshot.values.get("usage", []))
-    return RunOutcome(run=get_run(store, run.id), state=snapshot.values, requests_sent=ctx.source.requests_sent)
+    return RunOutcome.from_state(get_run(store, run.id), snapshot.values, ctx.source.requests_sent)
 
 
 def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: Progress | None = None, now: dt.datetime | None = None) -> RunOutcome:

@@ -109,21 +109,19 @@ def _interrupted(run_id: str | None) -> typer.Exit:
 
 
 def _summary(outcome: RunOutcome) -> None:
-    state, run = outcome.state, outcome.run
+    run = outcome.run
     table = Table(title=f"Verdicts — run {run.id}")
     for col in ("claim", "date", "verdict", "anchors", "findings"):
         table.add_column(col)
-    results = state.get("claim_results", {})
-    for claim in state["line"].prompt.claims:
-        r = results.get(claim.id)
+    for claim in outcome.line.prompt.claims if outcome.line else []:
+        r = outcome.claim_results.get(claim.id)
         verdict = str(r.verdict.verdict) if r and r.verdict else "—"
         anchors = ", ".join(r.anchored_by) if r and r.anchored_by else "none"
         table.add_row(claim.id, claim.date.text, verdict, anchors, str(len(r.findings) if r else 0))
     out.print(table)
-    proposals = state.get("proposals", [])
-    usage = state.get("usage", [])
-    cost = total_cost(u.cost_usd for u in usage)
-    ungrounded = len(state.get("ungrounded", []))
+    proposals, usage = outcome.proposals, outcome.usage
+    cost = outcome.cost_usd
+    ungrounded = len(outcome.ungrounded)
     out.print(
         f"{len(proposals)} proposals ({sum(p.grounded for p in proposals)} grounded), {ungrounded} ungrounded citations removed; "
         f"{sum(u.calls for u in usage)} model calls, {sum(u.input_tokens for u in usage)} tokens in, {sum(u.output_tokens for u in usage)} out; "

@@ -1,53 +1,55 @@
 """The checkpoint serializer, allowing exactly the types Retest's state holds.
 
-LangGraph warns (and will refuse) when a checkpoint holds types nobody allowed;
-listing them here keeps resume working and unknown types out.
+LangGraph warns (and will refuse) when a checkpoint holds types nobody allowed.
+The allowed types are found by walking the graph's state schemas, so a node
+that adds a state key with a new record type needs no list kept by hand.
 """
 
 from __future__ import annotations
 
+import enum
+import types
+import typing
+from collections.abc import Iterator
+
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from pydantic import BaseModel
 
-from agent.graph import records
-from agent.line import models as line_models
-from agent.proposals import Decision, DecisionKind, Evidence, Proposal, ProposalKind
-from agent.sources.models import Lookup, LookupStatus, Paper, TitleMatch
+from agent.graph.state import ClaimOutput, ClaimState, RunState
 
-STATE_TYPES: list[type] = [
-    line_models.DatePrecision,
-    line_models.FuzzyDate,
-    line_models.SourceNote,
-    line_models.Claim,
-    line_models.AnchorPaper,
-    line_models.Task,
-    line_models.Flag,
-    line_models.ChangelogEntry,
-    line_models.ResearchPrompt,
-    line_models.Line,
-    records.DateCheck,
-    records.AnchorCheck,
-    records.SearchedQuery,
-    records.Candidate,
-    records.Stance,
-    records.Finding,
-    records.VerdictKind,
-    records.Verdict,
-    records.ClaimResult,
-    records.Contradiction,
-    records.ResearchQuestion,
-    records.UngroundedCitation,
-    records.UsageRecord,
-    Proposal,
-    ProposalKind,
-    Evidence,
-    Decision,
-    DecisionKind,
-    Paper,
-    Lookup,
-    LookupStatus,
-    TitleMatch,
-]
+
+def _reachable(annotation: object, seen: set[type]) -> Iterator[type]:
+    """Every pydantic model and enum an annotation can hold, through containers, unions and model fields."""
+    for arg in typing.get_args(annotation):
+        yield from _reachable(arg, seen)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated or origin is typing.Union or origin is types.UnionType:
+        return
+    if not isinstance(annotation, type) or annotation in seen:
+        return
+    if issubclass(annotation, BaseModel):
+        seen.add(annotation)
+        yield annotation
+        for info in annotation.model_fields.values():
+            yield from _reachable(info.annotation, seen)
+    elif issubclass(annotation, enum.Enum):
+        seen.add(annotation)
+        yield annotation
+
+
+def state_types(schemas: tuple[type, ...] = (RunState, ClaimState, ClaimOutput)) -> list[type]:
+    """The pydantic models and enums that graph state of these schemas can hold, in a stable order."""
+    seen: set[type] = set()
+    found: list[type] = []
+    for schema in schemas:
+        for hint in typing.get_type_hints(schema, include_extras=True).values():
+            found.extend(_reachable(hint, seen))
+    return sorted(found, key=lambda t: (t.__module__, t.__qualname__))
+
+
+STATE_TYPES: list[type] = state_types()
 
 
 def serializer() -> JsonPlusSerializer:
+    """The serializer for every checkpointer Retest compiles the graph with."""
     return JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES)

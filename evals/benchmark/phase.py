@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from agent.config import load_settings
+from agent.graph.build import build_claim_graph
 from agent.graph.nodes.search import combine
 from agent.graph.records import SearchedQuery
 from agent.library import LineResult, discover_lines, run_library
@@ -29,7 +30,8 @@ from agent.services import RunRequest, build_services
 from agent.sources.query import windowed_query
 from agent.store import Store
 
-CLAIM_NODES = ("plan_queries", "screen", "judge")
+# The per-claim branch's nodes, read from the graph: a node added there is counted without editing this file.
+CLAIM_NODES = tuple(build_claim_graph().nodes)
 
 
 def _fetch(url: str) -> Any:
@@ -39,9 +41,8 @@ def _fetch(url: str) -> Any:
 
 def search_queries(result: LineResult) -> dict[str, str]:
     """Each search_query this line's run sent, mapped to its claim."""
-    state = result.outcome.state if result.outcome else {}
     out: dict[str, str] = {}
-    for claim_id, claim_result in state.get("claim_results", {}).items():
+    for claim_id, claim_result in (result.outcome.claim_results if result.outcome else {}).items():
         by_aim: dict[str, list[SearchedQuery]] = {}
         for query in claim_result.queries:
             by_aim.setdefault(query.aim, []).append(query)
@@ -53,7 +54,7 @@ def search_queries(result: LineResult) -> dict[str, str]:
 
 def call_counts(result: LineResult) -> tuple[dict[str, int], int]:
     """Model calls per claim (plan, screen, judge) and calls of the line-level nodes."""
-    usage = result.outcome.state.get("usage", []) if result.outcome else []
+    usage = result.outcome.usage if result.outcome else []
     per_claim: dict[str, int] = {}
     line_level = 0
     for record in usage:
@@ -66,7 +67,7 @@ def call_counts(result: LineResult) -> tuple[dict[str, int], int]:
 
 def tail_calls(result: LineResult, claim_id: str | None) -> int:
     """Model calls that must follow the last arXiv response: that claim's screen and judge, then the line's own."""
-    usage = result.outcome.state.get("usage", []) if result.outcome else []
+    usage = result.outcome.usage if result.outcome else []
     after = sum(u.calls for u in usage if u.claim_id == claim_id and u.node in ("screen", "judge")) if claim_id else 0
     return after + call_counts(result)[1]
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from enum import StrEnum
+from typing import Annotated, TypedDict
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+from pydantic import BaseModel
 
 from agent.graph.build import build_graph
 from agent.graph.context import RunContext
@@ -329,3 +332,29 @@ def test_ids_the_run_never_retrieved_leave_no_trace(line):
     note = next(p for p in state["proposals"] if p.kind == "add_note")
     assert "9999.99999" not in note.evidence[0].quote and not note.grounded
     assert ("9999.99999", "evidence quote") in {(u.arxiv_id, u.where) for u in state["ungrounded"]}
+
+
+class _Mood(StrEnum):
+    CALM = "calm"
+
+
+class _Inner(BaseModel):
+    mood: _Mood | None = None
+
+
+class _Outer(BaseModel):
+    inners: dict[str, list[_Inner]]
+
+
+class _NewState(TypedDict):
+    outer: Annotated[_Outer, "a reducer would go here"]
+
+
+def test_checkpoint_types_are_found_from_the_state_schemas() -> None:
+    from agent.graph.records import ClaimResult, Stance, UsageRecord
+    from agent.graph.serde import STATE_TYPES, state_types
+    from agent.proposals import DecisionKind
+
+    # A new node's state key and the records nested in it are allowed with no list kept by hand.
+    assert set(state_types((_NewState,))) == {_Outer, _Inner, _Mood}
+    assert {ClaimResult, Stance, UsageRecord, DecisionKind} <= set(STATE_TYPES)

@@ -26,7 +26,7 @@ def _record(path: Path, status: RunStatus = RunStatus.AWAITING_REVIEW) -> RunRec
 
 
 def _outcome(path: Path) -> RunOutcome:
-    return RunOutcome(run=_record(path), state={"proposals": [], "usage": []}, requests_sent=3)
+    return RunOutcome.from_state(_record(path), {"proposals": [], "usage": []}, requests_sent=3)
 
 
 def _lines(tmp_path: Path, count: int) -> list[Path]:
