@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -60,3 +61,8 @@ class Decision(BaseModel):
     edited_after: str | None = None
     reviewer: str
     at: dt.datetime
+
+
+def pending(proposals: Iterable[Proposal], decisions: Mapping[str, Decision]) -> list[str]:
+    """IDs of proposals without a decision, in draft order: the one rule the graph and the review share."""
+    return [p.id for p in proposals if p.id not in decisions]

@@ -34,7 +34,7 @@ from agent.line.read import load_line
 from agent.llm.base import total_cost
 from agent.proposals import Proposal
 from agent.recording import cassette
-from agent.runs import RunRecord, RunStatus, claim_run, finish_run, get_run, git_revision, insert_run, new_run_id
+from agent.runs import RunRecord, RunStatus, claim_run, finish_run, get_run, git_revision, insert_run, new_run_id, save_proposals
 from agent.services import Mode, RunRequest, build_services
 from agent.store import Store, state_dir
 
@@ -152,6 +152,8 @@ def _execute(run: RunRecord, payload: Any, request: RunRequest, ctx: RunContext,
                    usage=_checkpointed_usage(run.id, store))  # fmt: skip
         raise
     status = _status(snapshot)
+    if "proposals" in snapshot.values:
+        save_proposals(store, run.id, snapshot.values["proposals"])
     finish_run(store, run.id, status, prompts=ctx.prompts_used, usage=snapshot.values.get("usage", []))
     return RunOutcome.from_state(get_run(store, run.id), snapshot.values, ctx.source.requests_sent)
 

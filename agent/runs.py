@@ -12,7 +12,7 @@ import os
 import secrets
 import socket
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from agent.errors import InputError
 from agent.graph.records import UsageRecord
+from agent.proposals import Proposal
 from agent.store import Store
 
 
@@ -155,6 +156,7 @@ def _record(row) -> RunRecord:
     data["models"] = json.loads(data["models"])
     data["prompts"] = json.loads(data["prompts"])
     data["settings"] = json.loads(data["settings"]) if data.get("settings") else None
+    data.pop("proposals", None)  # read by saved_proposals, not part of the record
     return RunRecord.model_validate(data)
 
 
@@ -191,3 +193,19 @@ def run_usage(store: Store, run_id: str) -> list[UsageRecord]:
     with store.lock:
         rows = store.conn.execute("SELECT * FROM run_usage WHERE run_id = ?", (run_id,)).fetchall()
     return [UsageRecord.model_validate({k: r[k] for k in r.keys() if k != "run_id"}) for r in rows]  # noqa: SIM118 - sqlite3.Row iterates values, not keys
+
+
+def save_proposals(store: Store, run_id: str, proposals: Sequence[Proposal]) -> None:
+    """Keep a copy of a run's drafted proposals beside its record (replacing any earlier copy)."""
+    payload = json.dumps([p.model_dump(mode="json") for p in proposals])
+    with store.transaction() as conn:
+        conn.execute("UPDATE runs SET proposals = ? WHERE id = ?", (payload, run_id))
+
+
+def saved_proposals(store: Store, run_id: str) -> list[Proposal] | None:
+    """A run's drafted proposals in draft order; None when none were saved (a run still drafting, or one from before they were)."""
+    with store.lock:
+        row = store.conn.execute("SELECT proposals FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None or row["proposals"] is None:
+        return None
+    return [Proposal.model_validate(p) for p in json.loads(row["proposals"])]

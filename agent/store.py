@@ -116,6 +116,14 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE runs ADD COLUMN settings TEXT;
         """,
     ),
+    Migration(
+        "0006_run_proposals",
+        """
+    -- A copy of each run's drafted proposals (JSON list, in draft order; NULL until drafted),
+    -- so listing a review needs no checkpoint and no LangGraph.
+    ALTER TABLE runs ADD COLUMN proposals TEXT;
+        """,
+    ),
 ]
 
 

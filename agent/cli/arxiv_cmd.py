@@ -16,7 +16,6 @@ from rich.text import Text
 
 from agent.cli.app import app, date_option, err, out
 from agent.errors import InputError
-from agent.sources.models import LookupStatus
 from agent.store import Store
 
 # The arXiv client and vcrpy load only when a subcommand runs: `retest --version` stays fast.
@@ -36,7 +35,8 @@ class SortChoice(StrEnum):
     submitted = "submitted"
 
 
-STATUS_LABEL = {LookupStatus.FOUND: "exists", LookupStatus.MISSING: "missing", LookupStatus.MALFORMED: "malformed"}
+# Keyed by agent.sources.models.LookupStatus values (a StrEnum), without importing the model at start-up.
+STATUS_LABEL = {"found": "exists", "missing": "missing", "malformed": "malformed"}
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of a table.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ask arXiv even if the cache holds a fresh answer.")]

@@ -17,6 +17,7 @@ from agent.store import Store
 
 # The review room loads LangGraph (a run's proposals live in its checkpoint): only inside the commands.
 if TYPE_CHECKING:
+    from agent.review.listing import ReviewListing
     from agent.review.review_run import ReviewRun
 
 AcceptIds = Annotated[str | None, typer.Option("--accept", help="Accept these proposals (comma-separated), e.g. P1,P3.", show_default=False)]
@@ -35,7 +36,7 @@ def _ids(value: str | None, option: str, review: ReviewRun) -> list[str]:
     return ids
 
 
-def _pending_table(review: ReviewRun) -> Table:
+def _pending_table(review: ReviewListing) -> Table:
     table = Table(title=f"Run {review.run.id}: {len(review.pending)} pending of {len(review.proposals)}")
     for column in ("id", "kind", "target", "grounded", "proposed text"):
         table.add_column(column)
@@ -46,7 +47,7 @@ def _pending_table(review: ReviewRun) -> Table:
     return table
 
 
-def _list(review: ReviewRun, as_json: bool) -> None:
+def _list(review: ReviewListing, as_json: bool) -> None:
     if as_json:
         decided = [d.model_dump(mode="json") for d in review.decisions.values()]
         pending = [p.model_dump(mode="json") for p in review.proposals if p.id in review.pending]
@@ -117,14 +118,16 @@ def review(
             "--list only shows what is pending; it takes no --accept, --reject, --accept-grounded or --reason",
             hint="Decide first, then list: retest review RUN --accept P1 && retest review RUN --list",
         )
+    store = Store.open()
+    if list_pending:
+        from agent.review.listing import list_review
+
+        _list(list_review(store, run_id), as_json)
+        return
     from agent.review.review_run import load_review
     from agent.review.session import Session, SessionResult, TerminalKeys, summary
 
-    store = Store.open()
     current = load_review(store, run_id)
-    if list_pending:
-        _list(current, as_json)
-        return
     if deciding:
         _batch(current, store, accept, reject, reason, accept_grounded)
         return

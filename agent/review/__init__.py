@@ -7,11 +7,39 @@
 - export: BibTeX of cited papers, JSON of the whole review
 """
 
-from agent.review.apply import ApplyResult, ApplyStatus, apply_review
-from agent.review.decisions import decision_history, latest_decisions, make_decision, reviewer_name, save_decisions
-from agent.review.export import cited_papers, to_bibtex, to_json
-from agent.review.review_run import ReviewRun, find_run, load_review, submit
-from agent.review.session import Session, SessionResult, TerminalKeys
+from typing import TYPE_CHECKING
+
+from agent._lazy import lazy_exports
+
+if TYPE_CHECKING:  # the real names, for type checkers
+    from agent.review.apply import ApplyResult, ApplyStatus, apply_review
+    from agent.review.decisions import decision_history, latest_decisions, make_decision, reviewer_name, save_decisions
+    from agent.review.export import cited_papers, to_bibtex, to_json
+    from agent.review.listing import find_run
+    from agent.review.review_run import ReviewRun, load_review, submit
+    from agent.review.session import Session, SessionResult, TerminalKeys
+
+_EXPORTS = {
+    "ApplyResult": "agent.review.apply",
+    "ApplyStatus": "agent.review.apply",
+    "apply_review": "agent.review.apply",
+    "decision_history": "agent.review.decisions",
+    "latest_decisions": "agent.review.decisions",
+    "make_decision": "agent.review.decisions",
+    "reviewer_name": "agent.review.decisions",
+    "save_decisions": "agent.review.decisions",
+    "cited_papers": "agent.review.export",
+    "to_bibtex": "agent.review.export",
+    "to_json": "agent.review.export",
+    "ReviewRun": "agent.review.review_run",
+    "find_run": "agent.review.listing",
+    "load_review": "agent.review.review_run",
+    "submit": "agent.review.review_run",
+    "Session": "agent.review.session",
+    "SessionResult": "agent.review.session",
+    "TerminalKeys": "agent.review.session",
+}
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "ApplyResult",

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.errors import InputError
-from agent.graph.nodes.review import pending as pending_ids
 from agent.graph.records import ClaimResult
 from agent.line.models import Line
 from agent.proposals import Decision, Proposal
+from agent.proposals import pending as pending_ids
 from agent.review.decisions import latest_decisions, save_decisions
+from agent.review.listing import find_run
 from agent.runner import load_state, resume_review
-from agent.runs import RunRecord, RunStatus, get_run, list_runs
+from agent.runs import RunRecord, RunStatus, get_run
 from agent.sources.models import Paper
 from agent.store import Store
 
@@ -54,7 +55,7 @@ class ReviewRun:
     @property
     def pending(self) -> list[str]:
         """IDs of proposals without a decision, in draft order."""
-        return pending_ids(self.state)  # type: ignore[arg-type]
+        return pending_ids(self.proposals, self.decisions)
 
     @property
     def pending_grounded(self) -> list[str]:
@@ -73,16 +74,6 @@ class ReviewRun:
                 return proposal
         known = ", ".join(p.id for p in self.proposals) or "none"
         raise InputError(f"run {self.run.id} has no proposal {proposal_id!r} (its proposals: {known})")
-
-
-def find_run(store: Store, run_id: str | None) -> RunRecord:
-    """The run named by `run_id` (a unique prefix is enough), else the latest one awaiting review."""
-    if run_id:
-        return get_run(store, run_id)
-    waiting = list_runs(store, status=RunStatus.AWAITING_REVIEW)
-    if not waiting:
-        raise InputError("no run is waiting for review", hint="`retest runs` lists the runs; start one with `retest run LINE`.")
-    return waiting[0]
 
 
 def load_review(store: Store, run_id: str | None = None) -> ReviewRun:

@@ -28,6 +28,7 @@ from agent.config import Settings
 from evals.benchmark import floor as fl
 from evals.benchmark.lines import DEMO_LINE, claims_total, write_library
 from evals.benchmark.report import print_phase, print_targets, targets
+from evals.benchmark.startup import measure_startups
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_DATE = "2026-11-29"
@@ -155,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
                     results[label] = run_phase(folder, home, servers.urls, timing, work / f"{folder.name}-{temperature}.json", args.spacing_from)
                     print_phase(console, label, results[label], timing, spacing_from)
         results["starter eval"] = None if args.no_eval else time_starter_eval(work)
+        console.print("timing command start-up ...")
+        results["startup"] = measure_startups(work / "startup-home")
     checked = targets(results, args.lines, timing)
     print_targets(console, checked, results["starter eval"], skipped_eval=args.no_eval)
     if args.json:

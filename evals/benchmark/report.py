@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evals.benchmark import floor as fl
+from evals.benchmark.startup import TARGET_S as STARTUP_TARGET_S
 
 
 def _totals(phase: dict[str, Any], timing: fl.Timing, measure_from: str = "end") -> tuple[int, float, float]:
@@ -87,6 +88,12 @@ def targets(results: dict[str, Any], library_size: int, timing: fl.Timing) -> li
         met = evaluation["wall_s"] < fl.EVAL_TARGET_S and evaluation["exit_code"] == 0
         miss = "" if met else (f"exit {evaluation['exit_code']}" if evaluation["exit_code"] else f"{evaluation['wall_s'] - fl.EVAL_TARGET_S:+.1f} s")
         checked.append(fl.Target("starter eval suite replay", f"< {fl.EVAL_TARGET_S:.0f} s", f"{evaluation['wall_s']:.1f} s", met, miss))
+    for command, timed in results.get("startup", {}).items():
+        met = timed["median_s"] < STARTUP_TARGET_S
+        shown = f"{timed['median_s']:.2f} s median, {timed['max_s']:.2f} s max of {timed['runs']}"
+        checked.append(
+            fl.Target(f"{command}: start-up", f"< {STARTUP_TARGET_S:g} s", shown, met, "" if met else f"{timed['median_s'] - STARTUP_TARGET_S:+.2f} s")
+        )
     return checked
 
 

@@ -71,14 +71,14 @@ def test_export_bibtex_says_why_it_is_empty(demo: Demo, capsys):
 
 def test_list_prints_model_text_verbatim(demo: Demo, capsys, monkeypatch):
     import agent.cli.review_cmd as review_cmd
-    import agent.review.review_run as review_run
-    from agent.review.review_run import ReviewRun, load_review
+    import agent.review.listing as listing
+    from agent.review.review_run import load_review
 
     with demo.store() as store:
         review = load_review(store, demo.run_id)
     odd = "Keep [inaudible] and a stray [/] as written"
     marked = review.proposals[0].model_copy(update={"after": odd})
-    monkeypatch.setattr(review_run, "load_review", lambda *_: ReviewRun(review.run, {**review.state, "proposals": [marked, *review.proposals[1:]]}))
+    monkeypatch.setattr(listing, "saved_proposals", lambda *_: [marked, *review.proposals[1:]])
     monkeypatch.setattr(review_cmd.out, "width", 250)
     assert cli(["review", demo.run_id, "--list"]) == 0
     captured = capsys.readouterr()

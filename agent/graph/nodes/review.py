@@ -6,11 +6,12 @@ from langgraph.types import Command, interrupt
 
 from agent.graph.state import RunState
 from agent.proposals import Decision
+from agent.proposals import pending as pending_ids
 
 
 def pending(state: RunState) -> list[str]:
-    decided = state.get("decisions", {})
-    return [p.id for p in state.get("proposals", []) if p.id not in decided]
+    """The proposals of this state still waiting for a decision."""
+    return pending_ids(state.get("proposals", []), state.get("decisions", {}))
 
 
 def review(state: RunState) -> Command:
