@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test check bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -21,6 +21,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/retest eval evals/suites/starter_v1.yaml --baseline evals/baseline.json
 	$(BIN)/pytest -q
+
+# Gates: formatting, lint and types on the code (CI runs this before `make test`).
+check: $(STAMP)
+	$(BIN)/ruff format --check agent tests evals
+	$(BIN)/ruff check agent tests evals
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python evals/bench.py

@@ -29,6 +29,8 @@ from agent.llm.model_string import parse_model_string
 from agent.sources.models import ARXIV_API_URL
 
 Role = Literal["planner", "screener", "judge", "writer"]
+# How a run reaches the services: for real, for real while recording a cassette, or from a cassette only.
+Mode = Literal["live", "record", "replay"]
 ROLES: tuple[Role, ...] = ("planner", "screener", "judge", "writer")
 ENV_PREFIX = "RETEST_"
 PRESETS_DIR = Path(__file__).parent / "presets"

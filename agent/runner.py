@@ -14,21 +14,23 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command
+from langgraph.types import Command, StateSnapshot
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent import __version__
-from agent.config import Settings, settings_from_saved
+from agent.config import Settings, load_settings, settings_from_saved
 from agent.errors import ConflictError, InputError, RetestError
 from agent.events import NodeFinished, RunEvent, RunStarted
 from agent.graph.build import build_graph, line_steps
 from agent.graph.context import RunContext
 from agent.graph.records import ClaimResult, UngroundedCitation, UsageRecord
 from agent.graph.serde import serializer
+from agent.graph.state import RunState
 from agent.line.models import Line
 from agent.line.read import load_line
 from agent.llm.base import total_cost
@@ -39,6 +41,7 @@ from agent.services import Mode, RunRequest, build_services
 from agent.store import Store, state_dir
 
 Progress = Callable[[RunEvent], None]
+Graph = CompiledStateGraph[RunState, RunContext, RunState, RunState]
 CHECKPOINTS = "checkpoints.db"
 
 
@@ -93,7 +96,7 @@ def check_mode(mode: Mode, cassette_path: Path | None) -> None:
         raise InputError(
             f"cassette {cassette_path} is a directory, not a cassette file", hint=f"Give a .yaml file, e.g. --{mode} cassettes/demo/bargaining-power.yaml."
         )
-    if mode == "replay" and not cassette_path.is_file():
+    if mode == "replay" and (cassette_path is None or not cassette_path.is_file()):
         raise InputError(f"cassette {cassette_path} not found", hint="Check the path, or record one with --record CASSETTE (needs keys).")
     if mode == "replay":
         # Load it once now: a cassette that does not parse must not leave a failed run behind.
@@ -102,7 +105,7 @@ def check_mode(mode: Mode, cassette_path: Path | None) -> None:
 
 
 @contextmanager
-def open_graph(home: Path | None = None) -> Iterator[CompiledStateGraph]:
+def open_graph(home: Path | None = None) -> Iterator[Graph]:
     """The graph compiled with the SQLite checkpointer of the state directory."""
     directory = home or state_dir()
     directory.mkdir(parents=True, exist_ok=True)
@@ -113,13 +116,18 @@ def open_graph(home: Path | None = None) -> Iterator[CompiledStateGraph]:
         conn.close()
 
 
-def _stream(graph: CompiledStateGraph, payload: Any, run_id: str, ctx: RunContext, progress: Progress | None) -> dict[str, Any]:
-    config = {"configurable": {"thread_id": run_id}}
+def _config(run_id: str) -> RunnableConfig:
+    """The graph config of a run: its checkpoint thread is the run ID."""
+    return {"configurable": {"thread_id": run_id}}
+
+
+def _stream(graph: Graph, payload: Any, run_id: str, ctx: RunContext, progress: Progress | None) -> StateSnapshot:
+    config = _config(run_id)
     for namespace, mode, chunk in graph.stream(payload, config, context=ctx, stream_mode=["updates", "custom"], subgraphs=True):
         if progress is None:
             continue
         if mode == "custom":
-            progress(chunk)
+            progress(cast(RunEvent, chunk))  # the nodes write only agent.events models
         elif mode == "updates" and not namespace:
             for node in chunk:
                 if not node.startswith("__"):
@@ -134,7 +142,7 @@ def _status(snapshot) -> RunStatus:
 def _checkpointed_usage(run_id: str, store: Store) -> list[UsageRecord]:
     """What the calls that finished before a failure cost: a failed run is paid for too."""
     with open_graph(store.path.parent) as graph:
-        return list(graph.get_state({"configurable": {"thread_id": run_id}}).values.get("usage", []))
+        return list(graph.get_state(_config(run_id)).values.get("usage", []))
 
 
 def _execute(run: RunRecord, payload: Any, request: RunRequest, ctx: RunContext, store: Store, progress: Progress | None) -> RunOutcome:
@@ -218,12 +226,12 @@ def _saved_settings(run: RunRecord) -> Settings:
     """The settings the run started with; a run recorded before settings were saved keeps its models, the rest from today."""
     if run.settings is not None:
         return settings_from_saved(run.settings)
-    return Settings(**run.models)
+    return load_settings(overrides=dict(run.models))
 
 
 def _has_checkpoint(run_id: str, store: Store) -> bool:
     with open_graph(store.path.parent) as graph:
-        return bool(graph.get_state({"configurable": {"thread_id": run_id}}).values)
+        return bool(graph.get_state(_config(run_id)).values)
 
 
 def _first_input(run: RunRecord) -> dict[str, Any]:
@@ -244,7 +252,7 @@ def resume_review(run_id: str, decisions: list[dict[str, Any]], store: Store) ->
     """Hand decisions to the paused review node; returns the state after it."""
     run = get_run(store, run_id)
     with open_graph(store.path.parent) as graph:
-        config = {"configurable": {"thread_id": run.id}}
+        config = _config(run.id)
         # The review node calls no model, so no services are needed to resume it.
         graph.invoke(Command(resume=decisions), config, context=RunContext(models={}, source=None))  # type: ignore[arg-type]
         snapshot = graph.get_state(config)
@@ -256,5 +264,5 @@ def load_state(run_id: str, store: Store) -> tuple[RunRecord, dict[str, Any], tu
     """A run's record, its latest graph state and what node waits next."""
     run = get_run(store, run_id)
     with open_graph(store.path.parent) as graph:
-        snapshot = graph.get_state({"configurable": {"thread_id": run.id}})
+        snapshot = graph.get_state(_config(run.id))
     return run, snapshot.values, tuple(snapshot.next)

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agent.config import Mode
 from agent.errors import InputError
 from agent.graph.records import UsageRecord
 from agent.proposals import Proposal
@@ -37,7 +38,7 @@ class RunRecord(BaseModel):
     id: str
     line_path: str
     line_sha256: str
-    mode: str
+    mode: Mode
     cassette: str | None = None
     run_date: dt.date
     models: dict[str, str]

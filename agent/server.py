@@ -16,6 +16,7 @@ from langgraph.graph.state import CompiledStateGraph
 from agent.config import load_settings
 from agent.graph.build import build_graph
 from agent.graph.context import RunContext
+from agent.graph.state import RunState
 from agent.services import RunRequest, build_services
 from agent.store import Store
 
@@ -34,7 +35,7 @@ class ServedContext(RunContext):
         super().__init__(models=built.models, source=built.source, contradiction_months=built.contradiction_months)
 
 
-def make_graph() -> CompiledStateGraph:
+def make_graph() -> CompiledStateGraph[RunState, RunContext, RunState, RunState]:
     """The graph compiled for the server: its checkpointer is the server's own."""
     return build_graph(context_schema=ServedContext).compile()
 

@@ -13,17 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from agent.config import ROLES, Settings
+from agent.config import ROLES, Mode, Settings
 
 if TYPE_CHECKING:
     import httpx2
 
     from agent.graph.context import RunContext
+    from agent.llm.base import ModelClient
     from agent.store import Store
-
-Mode = Literal["live", "record", "replay"]
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def build_services(request: RunRequest, store: Store | None, *, http_client: htt
     from agent.sources.ratelimit import set_default_interval
 
     settings, replay = request.settings, request.mode == "replay"
-    models = {role: make_client(settings.model_for(role), settings=settings, replay=replay, http_client=http_client) for role in ROLES}
+    models: dict[str, ModelClient] = {role: make_client(settings.model_for(role), settings=settings, replay=replay, http_client=http_client) for role in ROLES}
     hermetic = request.mode in ("record", "replay")
     source = ArxivSource(
         None if hermetic else store,

@@ -23,6 +23,7 @@ from agent.store import Store
 # LangGraph, the SDKs and vcrpy load only inside the commands that use them (`agent.runner`,
 # `agent.report`, ...): `retest --version` and `retest runs` must start in well under a second.
 if TYPE_CHECKING:
+    from agent.config import Mode
     from agent.runner import RunOutcome
 
 ModelFlag = Annotated[
@@ -173,7 +174,7 @@ def run(
     """
     if replay and record:
         raise InputError("--replay and --record exclude each other", hint="Replay a cassette, or record a new one, not both.")
-    mode = "replay" if replay else "record" if record else "live"
+    mode: Mode = "replay" if replay else "record" if record else "live"
     cassette_path = replay or record
     from agent import runner
     from agent.config import load_settings
@@ -190,6 +191,7 @@ def run(
 
         run_all(all_dir, template, replay_dir=replay, record_dir=record)
         return
+    assert line is not None  # exactly one of LINE and --all, checked above
     date = _date(run_date) or (runner.cassette_run_date(replay) if replay else None)
     request = RunRequest(mode=mode, cassette=cassette_path, run_date=date, use_cache=not no_cache, settings=settings)
     store = Store.open()

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from agent.config import Settings, load_settings
 from agent.errors import CassetteMissError, ConfigError, InputError, RetestError
@@ -48,7 +48,10 @@ class EvalPlan:
 
 def case_settings(loaded: LoadedSuite, case: Case) -> Settings:
     """The case's effective settings: its settings and models (else the suite's models) over the one settings path."""
-    return load_settings(overrides={**case.options.settings, **(case.options.models or loaded.suite.models or {})})
+    overrides: dict[str, Any] = dict(case.options.settings)
+    for role, model in (case.options.models or loaded.suite.models or {}).items():
+        overrides[role] = model
+    return load_settings(overrides=overrides)
 
 
 def case_models(loaded: LoadedSuite, case: Case) -> dict[str, str]:

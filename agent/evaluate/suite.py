@@ -138,8 +138,8 @@ class Suite(_Spec):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Suite:
-        seen: set[str] = set()
-        twice = [c.name for c in self.cases if c.name in seen or seen.add(c.name)]
+        names = [c.name for c in self.cases]
+        twice = [name for name in names if names.count(name) > 1]
         if twice:
             raise ValueError(f"case names must be unique; repeated: {', '.join(sorted(set(twice)))}")
         return self

@@ -34,7 +34,7 @@ def _after_search(state: ClaimState) -> Literal["screen", "judge"]:
     return "judge" if state["result"].error else "screen"
 
 
-def build_claim_graph() -> StateGraph:
+def build_claim_graph() -> StateGraph[ClaimState, RunContext, ClaimState, ClaimOutput]:
     """One claim's branch; its output holds only reducer keys, so parallel branches merge."""
     g = StateGraph(ClaimState, context_schema=RunContext, output_schema=ClaimOutput)
     g.add_node("plan_queries", plan_queries)
@@ -60,7 +60,7 @@ def line_steps() -> list[str]:
     return [name for name in build_graph().nodes if name not in (CLAIM_NODE, REVIEW_NODE)]
 
 
-def build_graph(context_schema: type[RunContext] = RunContext) -> StateGraph:
+def build_graph(context_schema: type[RunContext] = RunContext) -> StateGraph[RunState, RunContext, RunState, RunState]:
     """The run's graph, uncompiled; `context_schema` is what LangGraph coerces a run's context dict into (agent.server)."""
     g = StateGraph(RunState, context_schema=context_schema)
     g.add_node("verify_anchors", verify_anchors)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
@@ -25,9 +26,17 @@ T = TypeVar("T", bound=BaseModel)
 class PaperSource(Protocol):
     """The part of agent.sources.ArxivSource the graph uses (a fake in unit tests)."""
 
-    def search(self, query: str, *, since, until, max_results: int = 25, sort: str = "relevance") -> list[Paper]: ...
+    def search(
+        self,
+        query: str,
+        *,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
+        max_results: int = 25,
+        sort: Literal["relevance", "submitted"] = "relevance",
+    ) -> list[Paper]: ...
 
-    def lookup(self, ids, batch_size: int = 50) -> dict[str, Lookup]: ...
+    def lookup(self, ids: Sequence[str], batch_size: int = 50) -> dict[str, Lookup]: ...
 
     @property
     def requests_sent(self) -> int: ...
@@ -37,7 +46,7 @@ class PaperSource(Protocol):
 class RunContext:
     """Services for one run. Built by agent.services for live, record or replay mode."""
 
-    models: dict[str, ModelClient]
+    models: Mapping[str, ModelClient]
     source: PaperSource
     contradiction_months: int = 6
     max_candidates: int = 12

@@ -34,8 +34,8 @@ class Accepted:
 
     @property
     def after(self) -> str:
-        edited = self.decision.kind is DecisionKind.EDIT and self.decision.edited_after is not None
-        return (self.decision.edited_after if edited else self.proposal.after).strip()
+        edited = self.decision.edited_after if self.decision.kind is DecisionKind.EDIT else None
+        return (edited if edited is not None else self.proposal.after).strip()
 
 
 def accepted(proposals: list[Proposal], decisions: dict[str, Decision]) -> list[Accepted]:
