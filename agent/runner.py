@@ -35,7 +35,7 @@ from agent.line.models import Line
 from agent.line.read import load_line
 from agent.llm.base import total_cost
 from agent.proposals import Proposal
-from agent.recording import cassette
+from agent.recording import cassette, incomplete_path
 from agent.runs import RunRecord, RunStatus, claim_run, finish_run, get_run, git_revision, insert_run, new_run_id, save_proposals
 from agent.services import Mode, RunRequest, build_services
 from agent.store import Store, state_dir
@@ -145,19 +145,33 @@ def _checkpointed_usage(run_id: str, store: Store) -> list[UsageRecord]:
         return list(graph.get_state(_config(run_id)).values.get("usage", []))
 
 
-def _execute(run: RunRecord, payload: Any, request: RunRequest, ctx: RunContext, store: Store, progress: Progress | None) -> RunOutcome:
+def _kept_recording(request: RunRequest) -> Path | None:
+    """Where a record run that stopped early kept the calls it paid for; None for other runs."""
+    if request.mode != "record" or request.cassette is None or not incomplete_path(request.cassette).is_file():
+        return None
+    return incomplete_path(request.cassette)
+
+
+def _execute(
+    run: RunRecord, payload: Any, request: RunRequest, ctx: RunContext, store: Store, progress: Progress | None, *, resume_recording: bool = False
+) -> RunOutcome:
     """Stream the graph under the run's recording mode and record how it ended."""
     try:
         with ExitStack() as stack:
-            stack.enter_context(cassette(request.mode, request.cassette))
+            stack.enter_context(cassette(request.mode, request.cassette, resume=resume_recording))
             graph = stack.enter_context(open_graph(store.path.parent))
             snapshot = _stream(graph, payload, run.id, ctx, progress)
     except RetestError as exc:
-        finish_run(store, run.id, RunStatus.FAILED, prompts=ctx.prompts_used, error=exc.message, usage=_checkpointed_usage(run.id, store))
+        kept = _kept_recording(request)
+        error = exc.message + (f"; the calls recorded so far are kept in {kept}" if kept else "")
+        finish_run(store, run.id, RunStatus.FAILED, prompts=ctx.prompts_used, error=error, usage=_checkpointed_usage(run.id, store))
+        if kept:
+            exc.hint = f"{exc.hint or ''} The calls recorded so far are kept in {kept}; `retest resume {run.id}` continues the recording.".strip()
         raise
     except KeyboardInterrupt:
-        finish_run(store, run.id, RunStatus.INTERRUPTED, prompts=ctx.prompts_used, error="interrupted; `retest resume` continues it",
-                   usage=_checkpointed_usage(run.id, store))  # fmt: skip
+        kept = _kept_recording(request)
+        error = "interrupted; `retest resume` continues it" + (f", recording on from {kept}" if kept else "")
+        finish_run(store, run.id, RunStatus.INTERRUPTED, prompts=ctx.prompts_used, error=error, usage=_checkpointed_usage(run.id, store))
         raise
     status = _status(snapshot)
     if "proposals" in snapshot.values:
@@ -210,8 +224,10 @@ def resume_run(run_id: str, store: Store, *, progress: Progress | None = None) -
     request = RunRequest(mode=run.mode, cassette=cassette_path, run_date=run.run_date, settings=_saved_settings(run))
     check_mode(request.mode, cassette_path)
     checkpointed = _has_checkpoint(run.id, store)
-    if checkpointed and run.mode == "record":
-        # The recording starts empty: resumed, it would hold only the calls after the checkpoint and never replay the run.
+    # A record run that stopped early kept what it paid for; resumed, it answers from that and records the rest.
+    resume_recording = run.mode == "record" and cassette_path is not None and incomplete_path(cassette_path).is_file()
+    if checkpointed and run.mode == "record" and not resume_recording:
+        # Without the incomplete recording the cassette would hold only the calls after the checkpoint and never replay the run.
         raise InputError(
             f"run {run.id} was recording to {cassette_path}; resumed, the cassette would lack the calls made before it stopped",
             hint=f"Record it again from the start: retest run {run.line_path} --record {cassette_path}",
@@ -219,7 +235,7 @@ def resume_run(run_id: str, store: Store, *, progress: Progress | None = None) -
     services = build_services(request, store)
     payload = None if checkpointed else _first_input(run)
     claim_run(store, run.id)
-    return _execute(run, payload, request, services, store, progress)
+    return _execute(run, payload, request, services, store, progress, resume_recording=resume_recording)
 
 
 def _saved_settings(run: RunRecord) -> Settings:

@@ -8,6 +8,7 @@ agent.errors.ExitCode). Set RETEST_DEBUG=1 to see tracebacks of unexpected ones.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from agent.errors import ExitCode, RetestError
@@ -66,5 +67,21 @@ def run(argv: list[str] | None = None) -> int:
     return int(result or 0)
 
 
+def _stop_as_ctrl_c(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _signals_as_interrupts() -> None:
+    """SIGTERM and SIGHUP (a `kill`, a closed terminal, a CI timeout) end a command as Ctrl-C does.
+
+    A run then records itself as interrupted and resumable, instead of staying
+    "running" for good because the process died without a word.
+    """
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop_as_ctrl_c)
+
+
 def main() -> None:
+    _signals_as_interrupts()
     sys.exit(run(sys.argv[1:]))

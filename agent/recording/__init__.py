@@ -22,6 +22,7 @@ from agent.recording.cassette import (
     active_mode,
     cassette,
     configure_vcr,
+    incomplete_path,
     max_retries_for,
     vcr_options,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "body_projection",
     "call_context",
     "cassette",
+    "incomplete_path",
     "cassette_miss_from",
     "configure_vcr",
     "current_call",

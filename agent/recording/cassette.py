@@ -7,6 +7,11 @@
           without an exception and every request it sent got an answer that
           was recorded (see _unanswered.py), so a failed recording never
           clobbers a good one.
+          A recording that fails or is interrupted keeps what it recorded in
+          `incomplete_path(path)`; `cassette("record", path, resume=True)`
+          loads that file, answers a request it already holds from it (a
+          paid call is never paid twice) and records the rest, then writes the
+          whole cassette to `path` and removes the incomplete one.
 - replay: vcrpy record_mode "none"; every request must be in the cassette and
           the network is never used. A miss is raised as a CassetteMissError
           (exit code 4) by vcrpy's stub itself (see misses.stub_patches), and
@@ -23,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import vcr
 import yaml
@@ -183,10 +188,35 @@ def _serialise_playback(vcr_cassette: Cassette) -> None:
     vcr_cassette.play_response = locked_play
 
 
-def _use_cassette(mode: Mode, path: Path) -> Any:
+def incomplete_path(path: Path) -> Path:
+    """Where a recording that did not finish keeps the calls it recorded (and paid for)."""
+    return path.with_name(f"{path.stem}.incomplete{path.suffix or '.yaml'}")
+
+
+def _resuming_persister(base: Path) -> type[FilesystemPersister]:
+    """A recording persister that starts from the incomplete recording at `base` instead of empty."""
+
+    class Resuming(_RecordingPersister):
+        @classmethod
+        def load_cassette(cls, cassette_path: str | os.PathLike, serializer: Any) -> Any:
+            return FilesystemPersister.load_cassette(base, serializer)
+
+    return Resuming
+
+
+def _save_recorded(vcr_cassette: Cassette, target: Path) -> None:
+    """Write every interaction the cassette holds (loaded and new) to `target`, atomically."""
+    _RecordingPersister.save_cassette(target, {"requests": vcr_cassette.requests, "responses": vcr_cassette.responses}, serializer)
+
+
+def _use_cassette(mode: Mode, path: Path, *, resume: bool = False) -> Any:
     instance = configure_vcr(vcr.VCR())
     options = vcr_options()
-    if mode == "record":
+    if mode == "record" and resume:
+        instance.register_persister(_resuming_persister(incomplete_path(path)))
+        # new_episodes: a request the incomplete recording holds is answered from it, not sent again.
+        options.update(record_mode="new_episodes", record_on_exception=False)
+    elif mode == "record":
         instance.register_persister(_RecordingPersister)
         options.update(record_mode="all", record_on_exception=False)
     else:
@@ -195,7 +225,7 @@ def _use_cassette(mode: Mode, path: Path) -> Any:
 
 
 @contextmanager
-def cassette(mode: Mode, path: Path | None) -> Iterator[CassetteHandle]:
+def cassette(mode: Mode, path: Path | None, *, resume: bool = False) -> Iterator[CassetteHandle]:
     """Run the block live, recording to `path`, or replaying from `path`.
 
     Raises InputError for a replay cassette that is missing or unreadable, and
@@ -217,15 +247,38 @@ def cassette(mode: Mode, path: Path | None) -> Iterator[CassetteHandle]:
     path = Path(path)
     if mode == "replay":
         _check_replayable(path)
+    if resume and (mode != "record" or not incomplete_path(path).is_file()):
+        raise InputError(f"no incomplete recording {incomplete_path(path)} to continue", hint="Record the run again from the start with --record.")
     forget_senders()
     _active_modes.append(mode)
+    recording: Cassette | None = None
     try:
-        with _use_cassette(mode, path) as vcr_cassette, _resets.httpx_stays_patched():
+        with _use_cassette(mode, path, resume=resume) as vcr_cassette, _resets.httpx_stays_patched():
+            recording = vcr_cassette if mode == "record" else None
             _serialise_playback(vcr_cassette)
             seen = _unanswered.watch(vcr_cassette) if mode == "record" else None
             yield CassetteHandle(mode, path, vcr_cassette)
             if seen is not None:
                 _unanswered.check_answered(vcr_cassette, seen, path)
+        if recording is not None:
+            # vcrpy saves only when something new was recorded; a resume answered wholly from the
+            # incomplete recording must still leave the whole cassette at `path`.
+            if resume:
+                _save_recorded(recording, path)
+            incomplete_path(path).unlink(missing_ok=True)
+    except BaseException as exc:
+        if recording is not None and len(recording) and not isinstance(exc, GeneratorExit):
+            # Every interaction here was paid for: keep them for `retest resume`, never over a good cassette.
+            _save_recorded(recording, incomplete_path(path))
+        _reraise_as_miss(exc)
+    finally:
+        _active_modes.pop()
+
+
+def _reraise_as_miss(exc: BaseException) -> NoReturn:
+    """Re-raise `exc`, as a CassetteMissError when it wraps one."""
+    try:
+        raise exc
     except CassetteMissError:
         raise
     except Exception as exc:
@@ -235,5 +288,3 @@ def cassette(mode: Mode, path: Path | None) -> Iterator[CassetteHandle]:
         if miss is None:
             raise
         raise miss from exc
-    finally:
-        _active_modes.pop()

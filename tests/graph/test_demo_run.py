@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from agent.cli import run as cli
 from agent.graph.records import VerdictKind
 from agent.runner import load_state
@@ -159,3 +161,34 @@ def test_resume_refuses_a_run_another_live_process_is_executing(capsys):
         other.wait()
     assert cli(["resume", run_id]) == 0, "once that process is gone, the run resumes"
     assert list_runs(Store.open())[0].pid == os.getpid()
+
+
+_SIGNALLER = """
+import os, signal, sys
+import agent.graph.nodes.judge as node
+STOP = getattr(signal, sys.argv.pop(1))
+real = node.judge
+def judge(state, runtime):
+    if state["claim"].id == "C3":
+        os.kill(os.getpid(), STOP)  # as `kill` or a closed terminal would
+    return real(state, runtime)
+node.judge = judge
+from agent.cli import main
+sys.argv = ["retest", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_a_terminated_run_is_interrupted_and_resumable(signal_name: str) -> None:
+    env = {**os.environ, "RETEST_HOME": os.environ["RETEST_HOME"], "COLUMNS": "120"}
+    stopped = subprocess.run(
+        [sys.executable, "-c", _SIGNALLER, signal_name, "run", str(LINE), "--replay", str(CASSETTE)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert stopped.returncode == 130, stopped.stderr
+    run = list_runs(Store.open())[0]
+    assert run.status is RunStatus.INTERRUPTED, "not left 'running' for good"
+    assert f"retest resume {run.id}" in " ".join(stopped.stderr.split())
+    resumed = subprocess.run([sys.executable, "-m", "agent.cli.__main__", "resume", run.id], env=env, capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert resumed.returncode == 0, resumed.stderr
+    assert load_state(run.id, Store.open())[0].status is RunStatus.AWAITING_REVIEW

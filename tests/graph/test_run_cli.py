@@ -16,6 +16,7 @@ import agent.cli.run_cmd as run_cmd
 import agent.runner as runner
 from agent.cli import run as cli
 from agent.events import NodeFinished, RunEvent, RunStarted
+from agent.recording import incomplete_path
 from agent.runner import cassette_run_date, load_state, start_run
 from agent.runs import RunRecord, RunStatus, get_run, insert_run, list_runs
 from agent.services import RunRequest
@@ -131,7 +132,8 @@ def test_runs_never_cuts_a_run_id(capsys: pytest.CaptureFixture[str], monkeypatc
 
 
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
-def test_a_recording_stopped_after_a_checkpoint_is_not_resumed_into_a_partial_cassette(standins, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the imported fixture
+def test_an_interrupted_recording_keeps_its_paid_calls_and_resume_records_on(standins, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the imported fixture
+    arxiv, model = standins
     cassette = tmp_path / "recorded.yaml"
     request = RunRequest(mode="record", cassette=cassette, run_date=dt.date(2026, 11, 29))
 
@@ -143,7 +145,39 @@ def test_a_recording_stopped_after_a_checkpoint_is_not_resumed_into_a_partial_ca
         start_run(LINE, request, Store.open(), progress=stop_after_anchors)
     (run,) = list_runs(Store.open())
     assert load_state(run.id, Store.open())[1], "the anchors' step was checkpointed"
-    assert not cassette.exists(), "an interrupted recording writes nothing"
+    assert not cassette.exists(), "an interrupted recording never passes for a whole one"
+    kept = incomplete_path(cassette)
+    assert kept.is_file() and "uri: http://127.0.0.1" in kept.read_text(encoding="utf-8"), "the calls paid for so far are kept"
+    assert run.status is RunStatus.INTERRUPTED and str(kept) in (run.error or "")
+    paid_before = len(arxiv.log) + len(model.log)
+
+    assert cli(["resume", run.id]) == 0, _err(capsys)
+    assert cassette.is_file() and not kept.exists()
+    text = cassette.read_text(encoding="utf-8")
+    # Every call the stand-ins answered is in the cassette once: nothing paid twice, nothing lost.
+    assert text.count("uri: http://127.0.0.1") == len(arxiv.log) + len(model.log) > paid_before
+    resumed = {k: r.verdict.verdict for k, r in load_state(run.id, Store.open())[1]["claim_results"].items()}
+    for server in (arxiv, model):  # offline from now on
+        server.shutdown()
+        server.server_close()
+    assert cli(["run", str(LINE), "--replay", str(cassette)]) == 0, _err(capsys)
+    replayed = list_runs(Store.open())[0]
+    assert {k: r.verdict.verdict for k, r in load_state(replayed.id, Store.open())[1]["claim_results"].items()} == resumed
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_a_recording_resumed_without_its_kept_calls_is_refused(standins, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the imported fixture
+    cassette = tmp_path / "recorded.yaml"
+    request = RunRequest(mode="record", cassette=cassette, run_date=dt.date(2026, 11, 29))
+
+    def stop_after_anchors(event: RunEvent) -> None:
+        if isinstance(event, NodeFinished) and event.node == "verify_anchors":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        start_run(LINE, request, Store.open(), progress=stop_after_anchors)
+    (run,) = list_runs(Store.open())
+    incomplete_path(cassette).unlink()
     assert cli(["resume", run.id]) == 2
     err = " ".join(_err(capsys).split())
     assert f"run {run.id} was recording to {cassette}" in err and f"--record {cassette}" in err

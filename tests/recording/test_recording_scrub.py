@@ -181,3 +181,32 @@ def test_a_miss_message_never_shows_a_credential_from_the_query(wire):
     miss = cassette_miss_from(raised.value, method="GET", url=url)
     assert miss is not None and "GET generativelanguage.googleapis.com/v1/models?pageSize=5" in str(miss)
     assert GOOGLE_KEY not in str(miss)
+
+
+def test_a_stopped_recording_keeps_its_calls_beside_a_good_cassette_and_resume_pays_for_none_twice(tmp_path, wire):
+    from agent.recording import incomplete_path
+
+    path = tmp_path / "run.yaml"
+    path.write_text("previous: good recording\n")
+    first = wire.Scripted([wire.json_response(wire.openai_chat_answer('{"stance":"supports","quote":"q"}', completion_id="chatcmpl-RtT3stC1kept0000000001"))])
+    with pytest.raises(KeyboardInterrupt):
+        with cassette("record", path):
+            wire.openai_client(first).chat.completions.create(**wire.openai_screen_request("C1"))
+            raise KeyboardInterrupt  # Ctrl-C after one paid call
+    assert path.read_text() == "previous: good recording\n", "an unfinished recording never replaces a good one"
+    kept = incomplete_path(path)
+    assert "chatcmpl-RtT3stC1kept0000000001" in kept.read_text(encoding="utf-8")
+
+    # Resumed: the request it already paid for is answered from what was kept; only the new one is sent.
+    second = wire.Scripted([wire.json_response(wire.openai_chat_answer('{"stance":"refutes","quote":"r"}', completion_id="chatcmpl-RtT3stC2new00000000001"))])
+    with cassette("record", path, resume=True):
+        client = wire.openai_client(second)
+        again = client.chat.completions.create(**wire.openai_screen_request("C1"))
+        client.chat.completions.create(**wire.openai_screen_request("C2"))
+    assert again.id == "chatcmpl-RtT3stC1kept0000000001"
+    assert not kept.exists()
+    with cassette("replay", path) as handle:
+        client = wire.openai_client(wire.unreachable)
+        assert client.chat.completions.create(**wire.openai_screen_request("C2")).id == "chatcmpl-RtT3stC2new00000000001"
+        assert client.chat.completions.create(**wire.openai_screen_request("C1")).id == "chatcmpl-RtT3stC1kept0000000001"
+        assert handle.all_played
