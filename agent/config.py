@@ -50,12 +50,53 @@ class Settings(BaseSettings):
     model_timeout_s: float = Field(default=300.0, gt=0, description="Seconds before one model request times out.")
     arxiv_spacing_s: float = Field(default=3.0, ge=0, description="Seconds between arXiv requests (arXiv asks for 3).")
     arxiv_spacing_from: Literal["end", "start"] = Field(
-        default="start",
+        default="end",
         description="Measure the arXiv spacing from the previous request's start (arXiv's stated rate) or its end (conservative); one request at a time either way.",
     )
     arxiv_api_url: str = Field(default=ARXIV_API_URL, description="arXiv API query endpoint; a local stand-in for benchmarks.")
     cache_ttl_hours: float = Field(default=24.0, ge=0, description="How long cached arXiv results are reused.")
     contradiction_window_months: int = Field(default=6, ge=1, description="How far back the contradiction search looks.")
+    # Reasoning effort per role, sent to OpenAI reasoning models (GPT-5 family, o-series) only: their reasoning
+    # tokens count against each task's output budget and are billed as output, so the effort is never left to
+    # a default the API may change. Many cheap calls plan and screen; the judge and the writer need care.
+    planner_reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] = Field(
+        default="low", description="Reasoning effort of the planner's model, if it reasons."
+    )
+    screener_reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] = Field(
+        default="low", description="Reasoning effort of the screener's model, if it reasons."
+    )
+    judge_reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] = Field(
+        default="medium", description="Reasoning effort of the judge's model, if it reasons."
+    )
+    writer_reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] = Field(
+        default="medium", description="Reasoning effort of the writer's model, if it reasons."
+    )
+    # arXiv politeness (issue 18): who is asking, how long one request may back off when arXiv sheds load, and
+    # where the limiter shared by every Retest process on this machine keeps its state. Contact details are
+    # not secrets: arXiv's operators ask for them, and runs save them with their other settings.
+    contact: str | None = Field(
+        default=None,
+        pattern=r"^[^\r\n]*$",
+        description="Your e-mail address or URL, sent in the User-Agent (retest/VERSION (+CONTACT)) so arXiv can reach you instead of blocking you.",
+    )
+    arxiv_max_wait_s: float = Field(
+        default=600.0, ge=0, description="Most seconds one arXiv request waits in back-offs (429, 503, Retry-After) before it fails."
+    )
+    arxiv_lock_file: Path | None = Field(
+        default=None,
+        description="Lock file through which Retest processes on this machine share arXiv's rate limit; default $XDG_CACHE_HOME/retest/arxiv.lock or ~/.cache/retest/arxiv.lock.",
+    )
+
+    # Where searches go (issue 11): arXiv's API, the local index (`retest index build`), or both by window.
+    source: Literal["arxiv", "local", "auto"] = Field(
+        default="auto",
+        description="Where a run searches: arxiv (the API), local (the local index, no request to arXiv) or auto (the local index for the part of "
+        "a claim's window it covers, arXiv for the days after its last paper and for anchor look-ups; arXiv alone when there is no index). "
+        "Replay and record search arXiv unless this is local.",
+    )
+    index_path: Path | None = Field(
+        default=None, description="The local arXiv index directory (`retest index build`); default index/ in the state directory ($RETEST_HOME or ./.retest)."
+    )
 
     def model_for(self, role: Role) -> str:
         """The model string configured for `role`."""
@@ -124,11 +165,6 @@ def settings_from_saved(values: dict[str, Any]) -> Settings:
 def resolve_roles(cli_overrides: dict[str, str | None], preset: str | None) -> dict[Role, ResolvedModel]:
     """Each role's model string and its source, by the settings precedence."""
     return _load(preset, dict(cli_overrides)).roles()
-
-
-def resolve_models(cli_overrides: dict[str, str | None], preset: str | None) -> dict[Role, str]:
-    """Each role's model string: CLI flag > RETEST_<ROLE> > preset > default."""
-    return {role: resolved.model_string for role, resolved in resolve_roles(cli_overrides, preset).items()}
 
 
 @dataclass(frozen=True)

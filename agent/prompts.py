@@ -1,8 +1,10 @@
-"""Prompt files: Markdown with front matter (name, version, variables) and `{{placeholders}}`.
+"""Prompt files: Markdown with front matter (name, version, variables, max_output_tokens) and `{{placeholders}}`.
 
 A prompt is refused at load time when its placeholders and declared variables
 differ, so a typo fails before any model is paid. Each prompt carries the hash
-of its file, which runs and evals record.
+of its file, which runs and evals record, and its task's output budget
+(`max_output_tokens`, reasoning tokens included), which every call of the task
+is sent with.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ _FRONT = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
 # Delimiters for untrusted text (abstracts, the line itself). Instructions in
 # every prompt say that anything between them is data, never instructions.
 _DELIMITER = re.compile(r"</?\s*untrusted_data[^>]*>", re.I)
+
+# For a prompt file that states no budget: what every task got before budgets were per task.
+DEFAULT_MAX_OUTPUT_TOKENS = 4096
 
 
 class Blocks(str):
@@ -53,6 +58,7 @@ class Prompt(BaseModel):
     system: str
     user: str
     sha256: str
+    max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS
 
     def render(self, **values: str) -> tuple[str, str]:
         """Fill the placeholders; returns (system instructions, user message)."""
@@ -90,8 +96,12 @@ def parse_prompt(text: str, *, source: str) -> Prompt:
             f"{source}: placeholders {sorted(used)} differ from declared variables {sorted(declared)}",
             hint="Declare every {{placeholder}} under 'variables:' in the front matter, and use every declared one.",
         )
+    budget = meta.get("max_output_tokens", DEFAULT_MAX_OUTPUT_TOKENS)
+    # bool is an int to Python; `max_output_tokens: yes` is a mistake, not a budget of 1.
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+        raise ConfigError(f"{source}: max_output_tokens must be a whole number of tokens above 0, not {budget!r}")
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return Prompt(name=name, version=version, variables=declared, system=parts["System"], user=parts["User"], sha256=digest)
+    return Prompt(name=name, version=version, variables=declared, system=parts["System"], user=parts["User"], sha256=digest, max_output_tokens=budget)
 
 
 @cache

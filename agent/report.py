@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, ResearchQuestion, UngroundedCitation, UsageRecord
+from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, ResearchQuestion, SearchedQuery, UngroundedCitation, UsageRecord
 from agent.llm.base import Usage, money
 from agent.proposals import Decision, Proposal
 from agent.runs import RunRecord
@@ -74,6 +74,9 @@ def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...]
 
 
 def _anchor_line(a: AnchorCheck) -> str:
+    if a.status == "unchecked":
+        # Not a finding about the anchor: nobody could ask arXiv, so say that and nothing else.
+        return f"- {a.anchor_id} arXiv:{a.arxiv_id} ({', '.join(a.claims) or 'no claim'}): **{a.error or 'not checked'}**"
     if a.status != "found":
         return f"- {a.anchor_id} arXiv:{a.arxiv_id}: **{a.status}**" + (f" ({a.error})" if a.error else "")
     title = {"exact": "title matches", "close": "title close", "different": "**title differs**"}[str(a.title_match)]
@@ -81,6 +84,24 @@ def _anchor_line(a: AnchorCheck) -> str:
     note = f" — {a.title_note}" if a.title_note else ""
     claims = ", ".join(a.claims) or "no claim"
     return f"- {a.anchor_id} arXiv:{a.arxiv_id} ({claims}): {title}; {date}{note}"
+
+
+SOURCE_LABELS = {"arxiv": "arXiv API", "local": "local index", "local+arxiv": "local index and arXiv API"}
+
+
+def _source_lines(queries: list[SearchedQuery]) -> list[str]:
+    """Where the claim's searches went and what that left out, once per distinct source and note."""
+    routes = dict.fromkeys((q.source, q.note) for q in queries)
+    return [f"- searched on the {SOURCE_LABELS.get(source, source)}" + (f": {note}" if note else "") for source, note in routes]
+
+
+def _sources(rep: Report) -> str:
+    """The header's line on sources: what the searches used, and where anchors were looked up."""
+    used = {part for r in rep.results for q in r.queries for part in q.source.split("+")}
+    searched = [SOURCE_LABELS[name] for name in ("local", "arxiv") if name in used]
+    anchors = "local index" if (rep.run.settings or {}).get("source") == "local" else "arXiv API"
+    searches = f"searches on the {' and the '.join(searched)}" if searched else "no searches"
+    return f"Sources: {searches}; anchor look-ups on the {anchors}  "
 
 
 def _result_lines(r: ClaimResult, claim: str, papers: dict[str, Paper]) -> list[str]:
@@ -94,13 +115,15 @@ def _result_lines(r: ClaimResult, claim: str, papers: dict[str, Paper]) -> list[
     for f in r.findings:
         p = papers.get(f.arxiv_id)
         out.append(f'- arXiv:{f.arxiv_id} ({p.published if p else "?"}) {p.title if p else ""} — {f.stance}, {f.confidence:.2f}: "{f.quote}"')
-    searched = "; ".join(f"[{q.aim}] {q.query} ({q.since}..{q.until})" for q in r.queries) or "nothing"
+    searched = "; ".join(f"[{q.aim}] {q.query} ({q.since}..{q.until})" for q in r.queries if not q.error) or "nothing"
     out += [
         "",
         f"Searched: {searched}. Candidates: {len(r.candidates)}; quotes dropped: {r.dropped_quotes}; citations dropped: {', '.join(r.dropped_citations) or 'none'}.",
-        "",
     ]
-    return out
+    out += _source_lines(r.queries)
+    out += [f"- query failed: [{q.aim}] {q.query!r}: {q.error}" for q in r.queries if q.error]
+    out += [f'- quote dropped: arXiv:{d.arxiv_id} "{d.quote}": {d.reason}' for d in r.dropped_quote_reasons]
+    return [*out, ""]
 
 
 def render_markdown(rep: Report) -> str:
@@ -112,6 +135,7 @@ def render_markdown(rep: Report) -> str:
         f"Question: {rep.question}  ",
         f"Mode: {run.mode}" + (f" (cassette {run.cassette})" if run.cassette else "") + f"; run date {run.run_date}; status {run.status}  ",
         "Models: " + ", ".join(f"{k}={v}" for k, v in run.models.items()) + "  ",
+        _sources(rep),
         f"Retest {run.version}" + (f", git {run.git_rev}" if run.git_rev else ""),
         "",
         "## Anchors",

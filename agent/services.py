@@ -20,8 +20,10 @@ from agent.config import ROLES, Mode, Settings
 if TYPE_CHECKING:
     import httpx2
 
-    from agent.graph.context import RunContext
+    from agent.graph.context import PaperSource, RunContext
+    from agent.index.source import LocalSource
     from agent.llm.base import ModelClient
+    from agent.sources import ArxivSource
     from agent.store import Store
 
 
@@ -46,31 +48,86 @@ class RunRequest:
 
 
 def build_services(request: RunRequest, store: Store | None, *, http_client: httpx2.Client | None = None) -> RunContext:
-    """The run's services: one model client per role and the arXiv source, configured from the settings.
+    """The run's services: one model client per role and the paper source, configured from the settings.
 
-    In replay nothing waits: no arXiv spacing and no retry back-off, but the
-    retries themselves still happen, so a recorded 503-then-200 replays as such.
-    Record and replay bypass the arXiv cache, so a cassette holds (and a replay
-    asks for) every request the run makes. `http_client` lets cassette
+    The paper source is `paper_source`'s: arXiv's API, the local index, or both. `http_client` lets cassette
     authoring answer model calls from a script. Raises ConfigError for a
     missing key before anything is recorded.
     """
     from agent.graph.context import RunContext
     from agent.llm.factory import make_client
+
+    settings, replay = request.settings, request.mode == "replay"
+    models: dict[str, ModelClient] = {
+        role: make_client(settings.model_for(role), settings=settings, role=role, replay=replay, http_client=http_client) for role in ROLES
+    }
+    source = paper_source(settings, request.mode, store, use_cache=request.use_cache, today=request.run_date)
+    return RunContext(models=models, source=source, contradiction_months=settings.contradiction_window_months)
+
+
+def index_path(settings: Settings) -> Path:
+    """Where the run's local arXiv index is: `index_path`, else index/ in the state directory."""
+    from agent.store import state_dir
+
+    return settings.index_path or state_dir() / "index"
+
+
+def paper_source(settings: Settings, mode: Mode, store: Store | None, *, use_cache: bool = True, today: dt.date | None = None) -> PaperSource:
+    """The run's paper source, by `settings.source` (see Settings.source).
+
+    - `local`: the index alone, in every mode; no index there is an InputError naming `retest index build`.
+    - `arxiv`, and record or replay unless `local` (cassettes hold arXiv's traffic): `arxiv_source`.
+    - `auto`: a RoutedSource of the index and `arxiv_source` when an index is there, else `arxiv_source`.
+    """
+    from agent.index.engine import INFO_FILE
+
+    path = index_path(settings)
+    if settings.source == "local":
+        return local_source(path, today)
+    if settings.source == "arxiv" or mode in ("record", "replay") or not (path / INFO_FILE).is_file():
+        return arxiv_source(settings, mode, store, use_cache=use_cache, today=today)
+    from agent.index.source import RoutedSource
+
+    return RoutedSource(local_source(path, today), arxiv_source(settings, mode, store, use_cache=use_cache, today=today))
+
+
+def local_source(path: Path, today: dt.date | None) -> LocalSource:
+    """A LocalSource over the index at `path`; InputError naming `retest index build` when there is none."""
+    from agent.errors import InputError
+    from agent.index.engine import open_index
+    from agent.index.source import LocalSource
+
+    try:
+        index = open_index(path)
+    except InputError as exc:
+        raise InputError(
+            f"--source local searches the local arXiv index, and {exc.message}",
+            hint=f"Build it with `retest index build FILE... --index {path}` (see `retest index build --help`), or run with --source arxiv.",
+        ) from exc
+    return LocalSource(index, today=today)
+
+
+def arxiv_source(settings: Settings, mode: Mode, store: Store | None, *, use_cache: bool = True, today: dt.date | None = None) -> ArxivSource:
+    """The arXiv source for `mode`, configured from the settings (spacing, endpoint, contact, back-off bound).
+
+    Live and record share the machine-wide limiter (every line of `run --all`
+    and every other Retest process too). Record and replay use no cache, so a
+    cassette holds, and a replay asks for, every request. In replay nothing
+    waits: no spacing and no back-off, but retries still happen, so a recorded
+    503-then-200 replays as such.
+    """
     from agent.sources import ArxivSource, RateLimiter
     from agent.sources.ratelimit import set_default_interval
 
-    settings, replay = request.settings, request.mode == "replay"
-    models: dict[str, ModelClient] = {role: make_client(settings.model_for(role), settings=settings, replay=replay, http_client=http_client) for role in ROLES}
-    hermetic = request.mode in ("record", "replay")
-    source = ArxivSource(
+    replay, hermetic = mode == "replay", mode in ("record", "replay")
+    return ArxivSource(
         None if hermetic else store,
-        # Live and record share the process-wide limiter (every line of `run --all` too), spaced as configured.
-        limiter=RateLimiter(0.0) if replay else set_default_interval(settings.arxiv_spacing_s, settings.arxiv_spacing_from),
+        limiter=RateLimiter(0.0) if replay else set_default_interval(settings.arxiv_spacing_s, settings.arxiv_spacing_from, settings.arxiv_lock_file),
         api_url=settings.arxiv_api_url,
         ttl=dt.timedelta(hours=settings.cache_ttl_hours),
-        use_cache=request.use_cache and not hermetic,
+        use_cache=use_cache and not hermetic,
         retry_wait=0.0 if replay else 2.0,
-        today=request.run_date,
+        max_wait=settings.arxiv_max_wait_s,
+        contact=settings.contact,
+        today=today,
     )
-    return RunContext(models=models, source=source, contradiction_months=settings.contradiction_window_months)

@@ -89,6 +89,8 @@ def _clean_environment(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
         if name.startswith("RETEST_") or not _live(request) and (is_secret_env_name(name) or name in _PROVIDER_ENV):
             monkeypatch.delenv(name)
     monkeypatch.setenv("RETEST_HOME", str(tmp_path / ".retest"))
+    # The machine-wide arXiv limiter keeps its lock file in the user's cache: a test's stays in its own directory.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / ".cache"))
 
 
 @pytest.fixture(autouse=True)

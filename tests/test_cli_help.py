@@ -47,4 +47,20 @@ def test_help_has_a_runnable_example(path: list[str], capsys: pytest.CaptureFixt
 
 def test_every_command_is_checked() -> None:
     names = {" ".join(p) for p in _command_paths()}
-    assert {"run", "resume", "runs", "report", "review", "apply", "export", "parse", "models", "eval", "arxiv get", "arxiv search"} <= names
+    assert {
+        "run",
+        "resume",
+        "runs",
+        "report",
+        "review",
+        "apply",
+        "export",
+        "parse",
+        "models",
+        "eval",
+        "arxiv get",
+        "arxiv search",
+        "index build",
+        "index update",
+        "index info",
+    } <= names

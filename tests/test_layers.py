@@ -18,6 +18,7 @@ LAYERS: dict[str, int] = {
     "line": 1, "store": 1, "prompts": 1,
     "proposals": 2, "llm": 2, "sources": 2,
     "config": 3,
+    "index": 3,
     "graph": 4, "recording": 4,
     "runs": 5, "services": 5,
     "runner": 6,

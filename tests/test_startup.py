@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("langgraph", "langchain_core", "openai", "anthropic", "vcr", "arxiv")
+HEAVY = ("langgraph", "langchain_core", "openai", "anthropic", "vcr", "arxiv", "tantivy")
 PROBE = f"import sys; from agent.cli import run; code = run(sys.argv[1:]); print('HEAVY', sorted(m for m in {HEAVY!r} if m in sys.modules)); sys.exit(code)"
 
 

@@ -24,6 +24,7 @@ try:
     from agent.cli import (
         arxiv_cmd,  # noqa: F401,E402
         eval_cmd,  # noqa: F401,E402
+        index_cmd,  # noqa: F401,E402
         models_cmd,  # noqa: F401,E402
         parse_cmd,  # noqa: F401,E402
         review_cmd,  # noqa: F401,E402

@@ -47,25 +47,21 @@ RecordOpt = Annotated[Path | None, typer.Option("--record", metavar="CASSETTE", 
 @contextmanager
 def open_source(replay: Path | None, record: Path | None, no_cache: bool) -> Iterator[ArxivSource]:
     """An ArxivSource for live use, or inside a cassette for --replay / --record."""
+    from agent.config import load_settings
     from agent.recording import Mode, cassette
-    from agent.sources import ArxivSource, RateLimiter
+    from agent.services import arxiv_source
 
     if replay is not None and record is not None:
         raise InputError("--replay and --record cannot be used together", hint="Give one of them, or neither to ask arXiv live.")
     mode: Mode = "replay" if replay else "record" if record else "live"
-    replaying = mode == "replay"
+    settings = load_settings()
     with cassette(mode, replay or record):
         if mode == "live":
             with Store.open() as store:
-                yield ArxivSource(store, use_cache=not no_cache)
+                yield arxiv_source(settings, mode, store, use_cache=not no_cache)
         else:
-            # A cassette must hold every request, and replayed answers must not
-            # enter the live cache: no cache either way. Replay never waits.
-            yield ArxivSource(
-                None,
-                limiter=RateLimiter(0.0) if replaying else None,
-                retry_wait=0.0 if replaying else 2.0,
-            )
+            # A cassette must hold every request, and replayed answers must not enter the live cache.
+            yield arxiv_source(settings, mode, None)
 
 
 def _report_requests(source: ArxivSource) -> None:

@@ -1,17 +1,18 @@
-"""`retest models`: which model each role uses, where that came from, its price, which keys are set."""
+"""`retest models`: which model each role uses, where that came from, its price and status, which keys are set."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from agent.cli.app import app, out
+from agent.cli.app import app, err, out
 from agent.config import ROLES, ResolvedModel, Role, resolve_roles
 from agent.llm.keys import key_is_set
 from agent.llm.model_string import parse_model_string
-from agent.llm.prices import load_prices, price_for
+from agent.llm.prices import ModelStatus, load_prices, price_for, status_for, status_warning
 from agent.llm.providers import Provider, provider_names, registered
 
 _MODEL_HELP = "Model for the {role} role, e.g. openai:gpt-5.4-mini (overrides RETEST_{ROLE} and the preset)."
@@ -25,7 +26,10 @@ def models(
     judge: Annotated[str | None, typer.Option("--judge", help=_MODEL_HELP.format(role="judge", ROLE="JUDGE"))] = None,
     writer: Annotated[str | None, typer.Option("--writer", help=_MODEL_HELP.format(role="writer", ROLE="WRITER"))] = None,
 ) -> None:
-    """Show the model for each role (flag > RETEST_<ROLE> > preset > default), its price and the API keys present.
+    """Show the model for each role (flag > RETEST_<ROLE> > preset > default), its price, its status and the API keys present.
+
+    Warns about a model the price table calls legacy or that shuts down within
+    30 days (or already has), naming where that comes from.
 
     Example: retest models --preset fast --judge anthropic:claude-sonnet-4-6
     """
@@ -34,6 +38,12 @@ def models(
     out.print(_prices_table(roles))
     for line in _key_lines(roles):
         out.print(line, highlight=False)
+    for warning in _status_warnings(roles, _today()):
+        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _today() -> dt.date:
+    return dt.date.today()
 
 
 def _roles_table(roles: dict[Role, ResolvedModel]) -> Table:
@@ -47,13 +57,32 @@ def _roles_table(roles: dict[Role, ResolvedModel]) -> Table:
 
 def _prices_table(roles: dict[Role, ResolvedModel]) -> Table:
     table = Table(title=f"Estimated US$ per million tokens (price table as of {load_prices().as_of})")
-    for column in ("model", "in", "out", "cached in"):
-        table.add_column(column, overflow="fold")
+    for column in ("model", "in", "out", "cached in", "status"):
+        # Prices stay whole; a long model string folds and a status wraps at its space.
+        table.add_column(column, overflow="fold", no_wrap=column in ("in", "out", "cached in"))
     for model_string in dict.fromkeys(roles[role].model_string for role in ROLES):
-        price = price_for(parse_model_string(model_string).model)
+        model = parse_model_string(model_string).model
+        price = price_for(model)
         money = [f"{p:.3f}" for p in (price.input, price.output, price.cached_input)] if price else ["unknown"] * 3
-        table.add_row(model_string, *money)
+        table.add_row(model_string, *money, _status_cell(status_for(model)))
     return table
+
+
+def _status_cell(status: ModelStatus) -> str:
+    return f"shutdown {status.shutdown.isoformat()}" if status.shutdown else status.state
+
+
+def _status_warnings(roles: dict[Role, ResolvedModel], today: dt.date) -> list[str]:
+    """One warning per configured model that is legacy or near (or past) its shutdown, naming the roles that use it."""
+    users: dict[str, list[str]] = {}
+    for role in ROLES:
+        users.setdefault(roles[role].model_string, []).append(role)
+    warnings = []
+    for model_string, role_names in users.items():
+        warning = status_warning(parse_model_string(model_string).model, today)
+        if warning:
+            warnings.append(f"{', '.join(role_names)}: {warning}")
+    return warnings
 
 
 def _key_lines(roles: dict[Role, ResolvedModel]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,9 +13,9 @@ from rich.table import Table
 from rich.text import Text
 
 from agent._version import VERSION
-from agent.cli.app import app, err, out
+from agent.cli.app import app, date_option, err, out
 from agent.errors import InputError
-from agent.line import LoadedLine, load_line, render_markdown, write_text_atomic
+from agent.line import LineProblem, LoadedLine, line_problems, load_line, render_markdown, write_text_atomic
 from agent.line.models import FuzzyDate, Line
 
 
@@ -54,22 +55,31 @@ def parse(
     input_format: Annotated[
         InputFormat, typer.Option("--format", help="Input format; auto detects Markdown by its '---' front matter.", case_sensitive=False)
     ] = InputFormat.AUTO,
+    run_date: Annotated[
+        str | None,
+        typer.Option(help="Check the claims for a run on this date (YYYY-MM-DD; default today): a claim dated after it cannot be re-tested."),
+    ] = None,
 ) -> None:
     """Read an inquiring line, check it, and show its question, notes, claims, anchors and tasks.
 
     A file that cannot be read or parsed ends with one message naming the file
-    and line, and exit code 2.
+    and line, and exit code 2. Claims a run on --run-date could not re-test,
+    repeated claims and anchors are warned about, each with its file and line.
 
     Example: retest parse examples/bargaining-power.txt
 
     Example: retest parse examples/bargaining-power.txt --md -o bargaining-power.md
 
     Example: retest parse bargaining-power.md --json
+
+    Example: retest parse examples/bargaining-power.txt --run-date 2025-06-01
     """
     if as_json and as_md:
         raise typer.BadParameter("give --json or --md, not both")
+    checked_on = date_option(run_date, "--run-date") or dt.date.today()
     loaded = load_line(file, format=input_format.value)
-    for warning in loaded.warnings:
+    problems = line_problems(loaded, checked_on)
+    for warning in [*loaded.warnings, *problems]:
         err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     kind = "json" if as_json else "md" if as_md else None
     if output is not None:
@@ -82,7 +92,7 @@ def parse(
         out.file.write(_render(loaded.line, kind))
         out.file.flush()
     else:
-        out.print(_summary(loaded))
+        out.print(_summary(loaded, problems))
 
 
 def _refuse_replacing_input(source: Path, output: Path, source_format: str, kind: str) -> None:
@@ -122,7 +132,7 @@ def _table(title: str, *columns: str) -> Table:
     return table
 
 
-def _summary(loaded: LoadedLine) -> Group:
+def _summary(loaded: LoadedLine, problems: list[LineProblem]) -> Group:
     """A readable overview; user text goes through Text() so '[...]' is never markup."""
     line, prompt = loaded.line, loaded.line.prompt
     head = Text.assemble(
@@ -148,7 +158,8 @@ def _summary(loaded: LoadedLine) -> Group:
     for task in prompt.tasks:
         tasks.add_row(Text(f"({task.number})"), Text(task.text))
     parts: list[Table | Text] = [head, notes, Text(""), claims, Text(""), anchors, Text(""), tasks]
-    if loaded.warnings:
-        parts.extend([Text(""), Text(f"Warnings ({len(loaded.warnings)})", style="bold yellow")])
-        parts.extend(Text(f"- {warning}") for warning in loaded.warnings)
+    warnings = [*loaded.warnings, *map(str, problems)]
+    if warnings:
+        parts.extend([Text(""), Text(f"Warnings ({len(warnings)})", style="bold yellow")])
+        parts.extend(Text(f"- {warning}") for warning in warnings)
     return Group(*parts)

@@ -149,6 +149,25 @@ def run(
     run_date: Annotated[str | None, typer.Option(help="The date the run re-tests against (YYYY-MM-DD). Default: today; in replay, the cassette's.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask arXiv again even for fresh cached results.")] = False,
     report: Annotated[bool, typer.Option("--report", help="Print the full Markdown report after the summary.")] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            metavar="arxiv|local|auto",
+            help="Where to search: arxiv (the API), local (the local index only, no request to arXiv) or auto (the local index for what it covers, "
+            "arXiv for later days and for anchors; the default, or RETEST_SOURCE). Replay and record search arXiv unless this is local.",
+            show_default=False,
+        ),
+    ] = None,
+    index: Annotated[
+        Path | None,
+        typer.Option(
+            "--index",
+            metavar="PATH",
+            help="The local arXiv index (default: index/ in the state directory; build one with `retest index build`).",
+            show_default=False,
+        ),
+    ] = None,
     all_dir: Annotated[
         Path | None,
         typer.Option(
@@ -171,6 +190,10 @@ def run(
     Example (a whole library, live, sharing one arXiv rate limit):
 
         retest run --all examples/
+
+    Example (searches from a local index only; build it with `retest index build`):
+
+        retest run examples/bargaining-power.txt --source local --index /tmp/arxiv-index
     """
     if replay and record:
         raise InputError("--replay and --record exclude each other", hint="Replay a cassette, or record a new one, not both.")
@@ -180,7 +203,8 @@ def run(
     from agent.config import load_settings
     from agent.services import RunRequest
 
-    settings = load_settings(preset=preset, overrides={"planner": planner, "screener": screener, "judge": judge, "writer": writer})
+    flags = {"planner": planner, "screener": screener, "judge": judge, "writer": writer, "source": source, "index_path": index}
+    settings = load_settings(preset=preset, overrides=flags)
     if (line is None) == (all_dir is None):
         raise InputError("give either a LINE file or --all DIR", hint="e.g. retest run examples/bargaining-power.txt, or retest run --all examples/")
     if all_dir is not None:

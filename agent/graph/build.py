@@ -2,7 +2,8 @@
 with their own checkpointer (SQLite in the CLI, memory in tests).
 
     START -> verify_anchors -> [claim x N, in parallel via Send:
-                                plan_queries -> search -> screen -> judge]
+                                plan_queries -> search -> screen -> judge,
+                                or judge alone for a claim dated after the run date]
           -> find_contradictions -> propose_questions -> draft_proposals
           -> ground_check -> review (interrupt) -> END
 """
@@ -26,8 +27,14 @@ from agent.graph.nodes.screen import screen
 from agent.graph.nodes.search import search
 from agent.graph.nodes.verify_anchors import verify_anchors
 from agent.graph.state import ClaimOutput, ClaimState, RunState
+from agent.line.checks import not_retestable
 
 CLAIM_NODE, REVIEW_NODE = "claim", "review"
+
+
+def _entry(state: ClaimState) -> Literal["plan_queries", "judge"]:
+    # A claim fan_out skipped goes straight to the judge, which records why without a model call.
+    return "plan_queries" if state["result"].retestable else "judge"
 
 
 def _after_search(state: ClaimState) -> Literal["screen", "judge"]:
@@ -41,7 +48,7 @@ def build_claim_graph() -> StateGraph[ClaimState, RunContext, ClaimState, ClaimO
     g.add_node("search", search)
     g.add_node("screen", screen)
     g.add_node("judge", judge)
-    g.add_edge(START, "plan_queries")
+    g.add_conditional_edges(START, _entry)
     g.add_edge("plan_queries", "search")
     g.add_conditional_edges("search", _after_search)
     g.add_edge("screen", "judge")
@@ -50,9 +57,20 @@ def build_claim_graph() -> StateGraph[ClaimState, RunContext, ClaimState, ClaimO
 
 
 def fan_out(state: RunState) -> list[Send]:
-    """One Send per claim, so the checkpointer sees each branch as its own task."""
+    """One Send per claim, so the checkpointer sees each branch as its own task.
+
+    A claim the run cannot re-test (agent.line.checks) is sent marked as such,
+    with the reason as its error, so it ends unresolved without a request.
+    """
     results = state.get("claim_results", {})
-    return [Send("claim", {"line": state["line"], "run_date": state["run_date"], "claim": c, "result": results[c.id]}) for c in state["line"].prompt.claims]
+    skipped = not_retestable(state["line"], state["run_date"])
+    sends = []
+    for c in state["line"].prompt.claims:
+        result = results[c.id]
+        if c.id in skipped:
+            result = result.model_copy(update={"retestable": False, "error": skipped[c.id]})
+        sends.append(Send("claim", {"line": state["line"], "run_date": state["run_date"], "claim": c, "result": result}))
+    return sends
 
 
 def line_steps() -> list[str]:

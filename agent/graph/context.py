@@ -16,7 +16,7 @@ from agent.callsite import call_context
 from agent.errors import ConfigError
 from agent.events import CallFinished, emitting_to
 from agent.graph.records import UsageRecord
-from agent.llm.base import ModelClient
+from agent.llm.base import AnswerError, ModelClient, Usage
 from agent.prompts import Prompt, load_prompt
 from agent.sources.models import Lookup, Paper
 
@@ -53,34 +53,54 @@ class RunContext:
     max_results_per_query: int = 10
     prompts_used: dict[str, str] = field(default_factory=dict)
 
-    def ask(self, *, role: str, node: str, claim_id: str | None, prompt: str, schema: type[T], values: dict[str, str]) -> tuple[T, UsageRecord]:
-        """Render a prompt file, call the role's model, and account for the call."""
+    def ask(
+        self, *, role: str, node: str, claim_id: str | None, prompt: str, schema: type[T], values: dict[str, str], max_tokens: int | None = None
+    ) -> tuple[T, UsageRecord]:
+        """Render a prompt file, call the role's model within the prompt's output budget (or `max_tokens`), and account for the call.
+
+        An unusable answer raises the client's AnswerError (truncated, refused,
+        invalid after the retry) with its cost accounted: `accounted` holds the
+        usage record, for a node that carries on past the failure.
+        """
         loaded: Prompt = load_prompt(prompt)
         self.prompts_used[loaded.name] = loaded.sha256
         instructions, data = loaded.render(**values)
         client = self.models[role]
         task = f"{node} {claim_id}" if claim_id else node
-        with call_context(node=node, claim=claim_id):
-            completion = client.complete(task=task, instructions=instructions, data=data, schema=schema)
-        u = completion.usage
-        record = UsageRecord(
-            node=node,
-            claim_id=claim_id,
-            role=role,
-            model=u.model or client.model_string,
-            calls=u.calls,
-            input_tokens=u.input_tokens,
-            output_tokens=u.output_tokens,
-            cached_tokens=u.cached_tokens,
-            latency_s=u.latency_s,
-            cost_usd=u.cost_usd,
-        )
-        get_stream_writer()(
-            CallFinished(
-                node=node, claim=claim_id, model=record.model, input_tokens=record.input_tokens, output_tokens=record.output_tokens, cost_usd=record.cost_usd
+
+        def account(u: Usage) -> UsageRecord:
+            record = UsageRecord(
+                node=node,
+                claim_id=claim_id,
+                role=role,
+                model=u.model or client.model_string,
+                calls=u.calls,
+                input_tokens=u.input_tokens,
+                output_tokens=u.output_tokens,
+                cached_tokens=u.cached_tokens,
+                latency_s=u.latency_s,
+                cost_usd=u.cost_usd,
             )
-        )
-        return completion.output, record
+            get_stream_writer()(
+                CallFinished(
+                    node=node,
+                    claim=claim_id,
+                    model=record.model,
+                    input_tokens=record.input_tokens,
+                    output_tokens=record.output_tokens,
+                    cost_usd=record.cost_usd,
+                )
+            )
+            return record
+
+        try:
+            with call_context(node=node, claim=claim_id):
+                completion = client.complete(task=task, instructions=instructions, data=data, schema=schema, max_tokens=max_tokens or loaded.max_output_tokens)
+        except AnswerError as exc:
+            if exc.usage is not None:
+                exc.accounted.append(account(exc.usage))
+            raise
+        return completion.output, account(completion.usage)
 
     @contextmanager
     def sending(self, *, node: str, claim_id: str | None = None) -> Iterator[PaperSource]:

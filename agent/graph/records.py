@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,6 +47,12 @@ class SearchedQuery(_Record):
     aim: str
     since: dt.date
     until: dt.date
+    error: str | None = Field(default=None, description="Why this query found nothing: arXiv's message for a query it rejected, or 'the query is empty'.")
+    # Defaults keep checkpoints and cassettes from before the local index loading: they all searched arXiv.
+    source: Literal["arxiv", "local", "local+arxiv"] = Field(
+        default="arxiv", description="What answered it: arXiv's API, the local index, or the index up to its snapshot and arXiv after it."
+    )
+    note: str = Field(default="", description="What the source covered: the index's snapshot date and any part of the window not searched there.")
 
 
 class Candidate(_Record):
@@ -66,6 +73,14 @@ class Finding(_Record):
     stance: Stance
     quote: str
     confidence: float
+
+
+class DroppedQuote(_Record):
+    """A screened quote that was not in its paper's abstract, and where it departs from it."""
+
+    arxiv_id: str
+    quote: str
+    reason: str
 
 
 class VerdictKind(StrEnum):
@@ -95,9 +110,14 @@ class ClaimResult(_Record):
     candidates: list[Candidate] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     dropped_quotes: int = Field(default=0, description="Screened quotes that were not in the abstract.")
+    dropped_quote_reasons: list[DroppedQuote] = Field(default_factory=list, description="Each dropped quote and why; `dropped_quotes` counts them.")
     dropped_citations: list[str] = Field(default_factory=list, description="IDs the judge cited without screening.")
     verdict: Verdict | None = None
     error: str | None = Field(default=None, description="Why the branch could not finish (e.g. arXiv down).")
+    retestable: bool = Field(
+        default=True,
+        description="False for a claim the run skipped before any request (dated after the run date); `error` says why.",
+    )
 
 
 class Contradiction(_Record):

@@ -15,10 +15,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agent.errors import LineFormatError
+from agent.line._lines import ItemLines
 from agent.line.dates import is_canonical, parse_fuzzy_date
 from agent.line.models import DatePrecision, FuzzyDate
 
-FORMAT = "retest-line/1"
+FORMAT: Literal["retest-line/1"] = "retest-line/1"
 # libyaml parses ~20x faster, but neither writes nor reads lone surrogates (which
 # a str may hold): dump with the pure-Python emitter, and load with it when libyaml fails.
 _FastSafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -174,8 +175,8 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _FastLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 
-def load(text: str, source: str, first_lineno: int) -> FrontMatter:
-    """Parse the front matter text that starts on file line `first_lineno`."""
+def load(text: str, source: str, first_lineno: int, where: ItemLines | None = None) -> FrontMatter:
+    """Parse the front matter text that starts on file line `first_lineno`; `where` gets each claim's and anchor's line."""
     try:
         data = _load_yaml(text)
     except yaml.YAMLError as exc:
@@ -186,9 +187,20 @@ def load(text: str, source: str, first_lineno: int) -> FrontMatter:
     if not isinstance(data, dict):
         raise LineFormatError(source, "front matter must be a YAML mapping", lineno=first_lineno)
     try:
-        return FrontMatter.model_validate(data)
+        front = FrontMatter.model_validate(data)
     except ValidationError as exc:
         raise _validation_error(exc, data, source, first_lineno) from None
+    if where is not None:
+        where.claims.update(_entry_lines(data.get("claims"), first_lineno))
+        where.anchors.update(_entry_lines(data.get("anchors"), first_lineno))
+    return front
+
+
+def _entry_lines(entries: Any, first_lineno: int) -> dict[str, int]:
+    """File line of each `- id: ...` entry of a validated list."""
+    if not isinstance(entries, list):
+        return {}
+    return {str(e["id"]): first_lineno + e.lineno - 1 for e in entries if isinstance(e, _LineDict) and "id" in e}
 
 
 def _load_yaml(text: str) -> Any:

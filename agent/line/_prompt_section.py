@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from agent.errors import LineFormatError
+from agent.line._lines import ItemLines, malformed_anchor
 from agent.line._paragraphs import Paragraph, paragraphs
-from agent.line.arxiv_id import ARXIV_ID_FORMS, PREFIX, is_arxiv_id
+from agent.line.arxiv_id import PREFIX, is_arxiv_id
 from agent.line.dates import DATE_FORMS, parse_fuzzy_date
 from agent.line.models import AnchorPaper, Claim, FuzzyDate, ResearchPrompt, Task
 
@@ -21,8 +22,9 @@ TASK = re.compile(r"\((?P<number>\d+)\)\s*(?P<text>.*)", re.ASCII)
 _SENTENCE_END = re.compile(r"[.!?]\s+")
 
 
-def parse_prompt_section(lines: list[str], bounds: dict[str, int], source: str, warnings: list[str]) -> ResearchPrompt:
-    """Parse everything from the prompt heading to 'Next inquiring lines'."""
+def parse_prompt_section(lines: list[str], bounds: dict[str, int], source: str, warnings: list[str], where: ItemLines | None = None) -> ResearchPrompt:
+    """Parse everything from the prompt heading to 'Next inquiring lines'; `where` gets each claim's and anchor's line."""
+    where = where if where is not None else ItemLines()
     claims_end = bounds.get("anchors", bounds["tasks"])
     paras = paragraphs(lines, bounds["prompt"] + 1, claims_end)
     role_index = next((i for i, para in enumerate(paras) if para.lines[0].startswith(ROLE_START)), None)
@@ -35,8 +37,8 @@ def parse_prompt_section(lines: list[str], bounds: dict[str, int], source: str, 
     preamble = "\n\n".join(para.text for para in paras[:role_index])
     role_para = paras[role_index]
     role, open_question = _split_role(role_para, source)
-    intro, claims = _parse_claims(lines, role_para, claims_end, source)
-    anchors = _parse_anchors(lines, bounds, source, warnings)
+    intro, claims = _parse_claims(lines, role_para, claims_end, source, where)
+    anchors = _parse_anchors(lines, bounds, source, warnings, where)
     tasks, closing = _parse_tasks(lines, bounds, source, warnings)
     return ResearchPrompt(
         preamble=preamble,
@@ -70,7 +72,7 @@ def _split_role(para: Paragraph, source: str) -> tuple[str, str]:
     )
 
 
-def _parse_claims(lines: list[str], role_para: Paragraph, end: int, source: str) -> tuple[list[str], list[Claim]]:
+def _parse_claims(lines: list[str], role_para: Paragraph, end: int, source: str, where: ItemLines) -> tuple[list[str], list[Claim]]:
     start = role_para.lineno - 1 + len(_role_lines(role_para))
     intro: list[str] = []
     claims: list[Claim] = []
@@ -80,6 +82,7 @@ def _parse_claims(lines: list[str], role_para: Paragraph, end: int, source: str)
             continue
         if line.startswith("- "):
             claims.append(_parse_claim(line, f"C{len(claims) + 1}", index + 1, source))
+            where.claims[claims[-1].id] = index + 1
         elif claims:
             raise LineFormatError(
                 source,
@@ -119,19 +122,20 @@ def _date(text: str, what: str, lineno: int, source: str) -> FuzzyDate:
         raise LineFormatError(source, f"{what}: {exc}", lineno=lineno, hint=f"Dates look like {DATE_FORMS}.") from None
 
 
-def _parse_anchors(lines: list[str], bounds: dict[str, int], source: str, warnings: list[str]) -> list[AnchorPaper]:
+def _parse_anchors(lines: list[str], bounds: dict[str, int], source: str, warnings: list[str], where: ItemLines) -> list[AnchorPaper]:
     if "anchors" not in bounds:
         return []
     anchors: list[AnchorPaper] = []
     for index in range(bounds["anchors"] + 1, bounds["tasks"]):
         if lines[index]:
-            anchors.append(_parse_anchor(lines[index], f"A{len(anchors) + 1}", index + 1, source))
+            anchors.append(_parse_anchor(lines[index], f"A{len(anchors) + 1}", index + 1, source, warnings))
+            where.anchors[anchors[-1].id] = index + 1
     if not anchors:
         warnings.append(f"{source}:{bounds['anchors'] + 1}: the 'Anchor papers' section lists no papers")
     return anchors
 
 
-def _parse_anchor(line: str, anchor_id: str, lineno: int, source: str) -> AnchorPaper:
+def _parse_anchor(line: str, anchor_id: str, lineno: int, source: str, warnings: list[str]) -> AnchorPaper:
     match = ANCHOR.fullmatch(line)
     if not match or not match["title"].strip():
         raise LineFormatError(
@@ -141,12 +145,8 @@ def _parse_anchor(line: str, anchor_id: str, lineno: int, source: str) -> Anchor
             hint="Example: '- arXiv:2507.13524 (2025-07): Humans learn to prefer trustworthy AI over human partners'",
         )
     if not is_arxiv_id(match["id"]):
-        raise LineFormatError(
-            source,
-            f"anchor {anchor_id} has a malformed arXiv ID {match['id']!r}",
-            lineno=lineno,
-            hint=f"Valid IDs: {ARXIV_ID_FORMS}.",
-        )
+        # As in Markdown: the line is read, the run flags the anchor, and the reader says so now.
+        warnings.append(malformed_anchor(f"{source}:{lineno}", anchor_id, match["id"]))
     date = _date(match["date"], f"anchor {anchor_id}", lineno, source)
     return AnchorPaper(id=anchor_id, arxiv_id=match["id"], cited_date=date, cited_title=match["title"].strip())
 

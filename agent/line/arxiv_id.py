@@ -5,10 +5,14 @@ Two schemes exist (https://info.arxiv.org/help/arxiv_identifier.html):
 - old style: `archive(.SUBJ)/YYMMNNN`, e.g. `hep-th/9901001v1`, `math.GT/0309136`.
 Either may carry a version `vN` and be written after an `arXiv:` prefix.
 
-The checks are about shape only: arXiv itself answers a well-shaped ID that does
-not exist (even `0000.0000`) with 200 and zero results, which is MISSING, not
-MALFORMED. Archive names are not checked against arXiv's list, so an unknown
-archive reaches arXiv and comes back as a 400.
+What a line may cite (`is_arxiv_id`) is checked for shape and calendar: an ID
+arXiv cannot have issued is malformed (month 00 or 13; new style before 0704,
+when that scheme began; four digits after the dot from 1501 on, five before).
+Lookups (`parse_arxiv_id`) check shape only: arXiv answers an impossible month
+with a 400, which the source reports as MALFORMED, and recorded runs hold those
+requests. A possible ID that does not exist is answered with 200 and zero
+results: MISSING, not MALFORMED. Archive names are not checked against arXiv's
+list, so an unknown archive reaches arXiv and comes back as a 400.
 
 Three readings, because their jobs differ:
 - `is_arxiv_id`, `parse_arxiv_id`: strict, for what a line may cite and what is worth asking arXiv for;
@@ -63,12 +67,12 @@ def clean(raw: str) -> str:
 def is_arxiv_id(text: str) -> bool:
     """True for a well-formed new- or old-style arXiv ID as written: no 'arXiv:' prefix, no surrounding space."""
     # Lines have always been held to ASCII digits; lookups (parse_arxiv_id) still take any Unicode digit.
-    return text.isascii() and _split(text) is not None
+    return text.isascii() and _split(text, calendar=True) is not None
 
 
 def parse_arxiv_id(raw: str) -> ArxivId | None:
     """Parse `raw` ('2501.16946v2', 'arXiv:hep-th/9901001'); None if it is not an arXiv ID."""
-    return _split(clean(raw))
+    return _split(clean(raw), calendar=False)
 
 
 def fold_version(short_id: str) -> tuple[str, int | None]:
@@ -94,15 +98,31 @@ def ids_in(text: str) -> list[str]:
     return list(dict.fromkeys(m["base"] for m in ID_IN_TEXT.finditer(text)))
 
 
-def _split(text: str) -> ArxivId | None:
+def _split(text: str, *, calendar: bool) -> ArxivId | None:
     new = _NEW.fullmatch(text)
     if new:
-        return ArxivId(new["base"], _version(new["version"]))
+        possible = not calendar or _new_style_possible(new["base"])
+        return ArxivId(new["base"], _version(new["version"])) if possible else None
     old = _OLD.fullmatch(text)
-    if old:
+    if old and (not calendar or _month_possible(old["number"][2:4])):
         # arXiv echoes old-style IDs without the subject class: math.GT/0309136 -> math/0309136.
         return ArxivId(f"{old['archive']}/{old['number']}", _version(old["version"]))
     return None
+
+
+# New-style IDs began in April 2007 with four digits per month; from January 2015 on they have five.
+_NEW_STYLE_FROM, _FIVE_DIGITS_FROM = 704, 1501
+
+
+def _new_style_possible(base: str) -> bool:
+    yymm, number = base.split(".")
+    if not _month_possible(yymm[2:]) or int(yymm) < _NEW_STYLE_FROM:
+        return False
+    return len(number) == (5 if int(yymm) >= _FIVE_DIGITS_FROM else 4)
+
+
+def _month_possible(mm: str) -> bool:
+    return 1 <= int(mm) <= 12
 
 
 def _version(text: str | None) -> int | None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 from agent.errors import LineFormatError
 from agent.line import _frontmatter as fm
 from agent.line._codec import SEPARATOR, decode_items, decode_text, encode_item, encode_key, encode_text, label
+from agent.line._lines import ItemLines, malformed_anchor
 from agent.line._md_body import Section, expect_no_text, items, leaf, named_children, parse_body
 from agent.line.arxiv_id import is_arxiv_id
 from agent.line.models import AnchorPaper, ChangelogEntry, Claim, Flag, Line, ResearchPrompt, SourceNote, Task
@@ -126,10 +127,14 @@ def _list_section(out: list[str], level: int, title: str, texts: list[str]) -> N
         _section(out, level, title, _items(texts))
 
 
-def parse_markdown(text: str, *, source: str) -> tuple[Line, list[str]]:
-    """Parse Retest Markdown into a Line and warnings; LineFormatError names file and line."""
+def parse_markdown(text: str, *, source: str, where: ItemLines | None = None) -> tuple[Line, list[str]]:
+    """Parse Retest Markdown into a Line and warnings; LineFormatError names file and line.
+
+    `where`, if given, gets the front matter line of each claim and anchor.
+    """
+    where = where if where is not None else ItemLines()
     lines = text.split("\n")
-    front, body_start = _front(lines, source)
+    front, body_start = _front(lines, source, where)
     root = parse_body(lines, body_start, source)
     expect_no_text(root, source)
     if len(root.children) != 1 or root.children[0].level != 1:
@@ -148,18 +153,18 @@ def parse_markdown(text: str, *, source: str) -> tuple[Line, list[str]]:
         flags=_flags(front, top.get("Flags"), source),
         changelog=_changelog(front, top.get("Changelog"), source),
     )
-    warnings = [f"{source}: anchor {a.id}: {a.arxiv_id!r} is not a well-formed arXiv ID" for a in line.prompt.anchors if not is_arxiv_id(a.arxiv_id)]
+    warnings = [malformed_anchor(where.where(source, "anchor", a.id), a.id, a.arxiv_id) for a in line.prompt.anchors if not is_arxiv_id(a.arxiv_id)]
     return line, warnings
 
 
-def _front(lines: list[str], source: str) -> tuple[fm.FrontMatter, int]:
+def _front(lines: list[str], source: str, where: ItemLines) -> tuple[fm.FrontMatter, int]:
     """The front matter and the index of the first body line."""
     if not lines or lines[0].rstrip() != "---":
         raise LineFormatError(source, "no front matter: a Retest Markdown line starts with '---'", lineno=1)
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
     if end is None:
         raise LineFormatError(source, "the front matter is not closed by a '---' line", lineno=1)
-    return fm.load("\n".join(lines[1:end]), source, first_lineno=2), end + 1
+    return fm.load("\n".join(lines[1:end]), source, first_lineno=2, where=where), end + 1
 
 
 def _list(section: Section | None, source: str) -> list[str]:

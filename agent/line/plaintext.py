@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 
 from agent.errors import LineFormatError
+from agent.line._lines import ItemLines
 from agent.line._paragraphs import Paragraph, paragraphs, slugify
 from agent.line._prompt_section import parse_prompt_section
 from agent.line.models import Line, SourceNote
@@ -46,18 +47,19 @@ TASKS = re.compile(r"Your tasks?\s*:", re.IGNORECASE)
 NEXT = re.compile(r"Next inquiring lines(?P<rest>.*)", re.IGNORECASE)
 
 
-def parse_plaintext(text: str, *, source: str, slug: str | None = None) -> tuple[Line, list[str]]:
+def parse_plaintext(text: str, *, source: str, slug: str | None = None, where: ItemLines | None = None) -> tuple[Line, list[str]]:
     """Parse an export into a Line and a list of warnings.
 
     `source` names the input in error messages; `slug` defaults to one derived
-    from the question. Raises LineFormatError on anything it cannot read.
+    from the question; `where`, if given, gets the line of each claim and anchor.
+    Raises LineFormatError on anything it cannot read.
     """
     lines = [line.strip() for line in text.split("\n")]
     bounds = _find_sections(lines, source)
     warnings: list[str] = []
     question, framing, synthesis = _parse_head(lines, bounds, source)
     notes = _parse_notes(lines, bounds, source, warnings)
-    prompt = parse_prompt_section(lines, bounds, source, warnings)
+    prompt = parse_prompt_section(lines, bounds, source, warnings, where)
     next_lines = _parse_next(lines, bounds)
     line = Line(
         slug=slug or slugify(question),

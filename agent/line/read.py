@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from agent.errors import InputError, LineFormatError
+from agent.line._lines import ItemLines
 from agent.line._paragraphs import slugify
 from agent.line.markdown import parse_markdown, render_markdown
 from agent.line.models import Line
@@ -25,7 +26,8 @@ class LoadedLine:
     """A parsed line with what it was read from.
 
     `sha256` is the hex digest of the bytes read, so apply can refuse a file
-    that changed since; `warnings` are problems that did not stop parsing.
+    that changed since; `warnings` are problems that did not stop parsing;
+    `where` is the file line of each claim and anchor (see agent.line.checks).
     """
 
     line: Line
@@ -33,6 +35,7 @@ class LoadedLine:
     sha256: str
     source: str = ""
     warnings: list[str] = field(default_factory=list)
+    where: ItemLines = field(default_factory=ItemLines)
 
 
 def load_line(path: Path, *, format: Format = "auto") -> LoadedLine:  # noqa: A002 - the CLI's option name
@@ -41,7 +44,7 @@ def load_line(path: Path, *, format: Format = "auto") -> LoadedLine:  # noqa: A0
     data = _read_bytes(path)
     text = decode_line_bytes(data, source)
     loaded = parse_line_text(text, source=source, format=format, slug=slugify(path.stem))
-    return LoadedLine(loaded.line, loaded.format, hashlib.sha256(data).hexdigest(), source, loaded.warnings)
+    return LoadedLine(loaded.line, loaded.format, hashlib.sha256(data).hexdigest(), source, loaded.warnings, loaded.where)
 
 
 def parse_line_text(
@@ -61,11 +64,12 @@ def parse_line_text(
     if not text.strip():
         raise LineFormatError(source, "the file is empty", hint="Export the inquiring line again, or check the path.")
     chosen = detect_format(text) if format == "auto" else format
+    where = ItemLines()
     if chosen == "md":
-        line, warnings = parse_markdown(text, source=source)
+        line, warnings = parse_markdown(text, source=source, where=where)
     else:
-        line, warnings = parse_plaintext(text, source=source, slug=slug)
-    return LoadedLine(line, chosen, digest, source, warnings)
+        line, warnings = parse_plaintext(text, source=source, slug=slug, where=where)
+    return LoadedLine(line, chosen, digest, source, warnings, where)
 
 
 def detect_format(text: str) -> Literal["text", "md"]:

@@ -38,11 +38,17 @@ class SdkClient(ABC, Generic[SdkT]):
         timeout_s: float = DEFAULT_TIMEOUT_S,
         http_client: httpx2.Client | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        reasoning_effort: str | None = None,
     ) -> None:
-        """`api_key` is used for requests only; it is never shown in a repr, log or error."""
+        """`api_key` is used for requests only; it is never shown in a repr, log or error.
+
+        `reasoning_effort` is what this client asks of a model that reasons
+        (clients whose provider takes no such parameter ignore it).
+        """
         self.model = model
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.model_string = self._model_string()
+        self.reasoning_effort = reasoning_effort
         self._secrets = (api_key,)
         self._clock = clock
         self._sdk: SdkT = self._connect(api_key=api_key, max_retries=max_retries, timeout_s=timeout_s, http_client=http_client)

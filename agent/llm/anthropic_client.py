@@ -23,9 +23,8 @@ import anthropic
 import httpx2
 from anthropic.types import Message as AnthropicMessage
 
-from agent.errors import ModelOutputError
 from agent.llm._client import SdkClient
-from agent.llm.base import Completion, T, Usage
+from agent.llm.base import DEFAULT_MAX_TOKENS, TRUNCATION_HINT, AnswerError, Completion, RefusedAnswer, T, TruncatedAnswer, Usage
 from agent.llm.providers import Provider
 from agent.llm.schema import anthropic_schema
 from agent.llm.structured import Message, Turn, complete_structured
@@ -43,7 +42,7 @@ class AnthropicClient(SdkClient[anthropic.Anthropic]):
         # An explicit key and base URL keep ANTHROPIC_* profiles and ANTHROPIC_BASE_URL out of play.
         return anthropic.Anthropic(api_key=api_key, base_url=self.base_url, max_retries=max_retries, timeout=timeout_s, http_client=http_client)
 
-    def complete(self, *, task: str, instructions: str, data: str, schema: type[T], max_tokens: int = 4096) -> Completion[T]:
+    def complete(self, *, task: str, instructions: str, data: str, schema: type[T], max_tokens: int = DEFAULT_MAX_TOKENS) -> Completion[T]:
         """Run one task; see `agent.llm.base.ModelClient.complete`."""
         output_config = {"format": {"type": "json_schema", "schema": anthropic_schema(schema)}}
 
@@ -67,26 +66,31 @@ class AnthropicClient(SdkClient[anthropic.Anthropic]):
                 **system,
             )
         usage = self._usage(response, self._clock() - started)
-        return Turn(text=self._answer_text(response, task, max_tokens), usage=usage)
+        return Turn(text=self._answer_text(response, task, max_tokens, usage), usage=usage)
 
-    def _answer_text(self, response: AnthropicMessage, task: str, max_tokens: int) -> str:
+    def _answer_text(self, response: AnthropicMessage, task: str, max_tokens: int, usage: Usage) -> str:
         where = f"task {task!r} on {self.model_string}"
         if response.stop_reason == "refusal":
             details = response.stop_details
             why = f": {details.explanation}" if details is not None and details.explanation else "."
-            raise ModelOutputError(
+            raise RefusedAnswer(
                 f"{where}: the model refused to answer (stop_reason 'refusal'){why}",
                 hint="Rephrase the task's prompt or use another model for this role.",
+                usage=usage,
             )
         if response.stop_reason == "max_tokens":
-            raise ModelOutputError(
+            raise TruncatedAnswer(
                 f"{where}: the answer was truncated at max_tokens={max_tokens} (stop_reason 'max_tokens').",
-                hint="Raise max_tokens for this task or shorten its input.",
+                max_tokens=max_tokens,
+                hint=TRUNCATION_HINT,
+                usage=usage,
             )
         if response.stop_reason == "model_context_window_exceeded":
-            raise ModelOutputError(
+            # Not a TruncatedAnswer: a bigger output budget cannot make room in a full window.
+            raise AnswerError(
                 f"{where}: the answer was truncated because the model's context window is full.",
                 hint="Shorten the task's input or use a model with a larger context window.",
+                usage=usage,
             )
         return "".join(block.text for block in response.content if block.type == "text")
 

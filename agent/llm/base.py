@@ -7,11 +7,15 @@ plus what the call cost. Graph nodes depend on `ModelClient` only.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
+from agent.errors import ModelOutputError
+
 T = TypeVar("T", bound=BaseModel)
+
+DEFAULT_MAX_TOKENS = 4096  # for a caller that names no budget; each task's own is in its prompt file
 
 
 def total_cost(costs: Iterable[float | None]) -> float | None:
@@ -54,6 +58,46 @@ class Usage(BaseModel):
         )
 
 
+class AnswerError(ModelOutputError):
+    """The model answered, but not usably: truncated, refused, filtered or invalid after the retry.
+
+    Retrying the same request would not help, so callers decide what the failure
+    means (a claim left unresolved, a bigger budget). `usage` is what the
+    unusable answer(s) cost, which the provider bills all the same.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, usage: Usage | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.usage = usage
+        # Whoever accounts for calls (the graph's RunContext.ask) puts its record of `usage` here, so a
+        # node that carries on past the failure keeps the spend in the run's totals.
+        self.accounted: list[Any] = []
+
+    @property
+    def reason(self) -> str:
+        """The message and the hint on one line, for a record that says why something was left undone."""
+        return f"{self.message} {self.hint}" if self.hint else self.message
+
+
+TRUNCATION_HINT = "Raise max_output_tokens in the front matter of the task's prompts/*.md file, or shorten its input."
+
+
+class TruncatedAnswer(AnswerError):
+    """The answer hit its output budget (`max_tokens`) before it was complete."""
+
+    def __init__(self, message: str, *, max_tokens: int | None = None, hint: str | None = None, usage: Usage | None = None) -> None:
+        super().__init__(message, hint=hint, usage=usage)
+        self.max_tokens = max_tokens
+
+
+class RefusedAnswer(AnswerError):
+    """The model declined the task."""
+
+
+class InvalidAnswer(AnswerError):
+    """The answer did not validate against the task's schema, twice (the call and its one retry)."""
+
+
 class Completion(BaseModel, Generic[T]):
     output: T
     usage: Usage
@@ -64,11 +108,12 @@ class ModelClient(Protocol):
 
     model_string: str  # e.g. "openai:gpt-5-mini"
 
-    def complete(self, *, task: str, instructions: str, data: str, schema: type[T], max_tokens: int = 4096) -> Completion[T]:
-        """Run one task. `task` names it in errors and logs (e.g. 'screen C2').
+    def complete(self, *, task: str, instructions: str, data: str, schema: type[T], max_tokens: int = DEFAULT_MAX_TOKENS) -> Completion[T]:
+        """Run one task within `max_tokens` output tokens (reasoning included). `task` names it in errors and logs (e.g. 'screen C2').
 
-        Raises ModelOutputError when the answer does not validate after one
-        retry, is refused or is truncated; ProviderError when the provider fails
+        Raises an AnswerError (a ModelOutputError) when the answer does not
+        validate after one retry (InvalidAnswer), is refused (RefusedAnswer) or
+        is truncated (TruncatedAnswer); ProviderError when the provider fails
         after retries.
         """
         ...

@@ -15,7 +15,11 @@ from agent.llm.providers import ClientOptions, provider_spec
 if TYPE_CHECKING:
     import httpx2
 
-    from agent.config import Settings
+    from agent.config import Role, Settings
+
+# Kept in step with agent.config.ROLES, which this layer may not import.
+_ROLES = ("planner", "screener", "judge", "writer")
+_EFFORT_ORDER = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 
 
 def make_client(
@@ -26,6 +30,7 @@ def make_client(
     http_client: httpx2.Client | None = None,
     max_retries: int | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    role: Role | None = None,
 ) -> ModelClient:
     """A ModelClient for `model_string`, configured from `settings`.
 
@@ -38,6 +43,10 @@ def make_client(
     ConfigError naming it. `max_retries`, when given, overrides both (tests
     that replay a recorded 429 need one retry). Also sizes the process-wide
     pool of model calls.
+
+    `role` picks the reasoning effort the client asks of a model that reasons
+    (`<role>_reasoning_effort`); see `reasoning_effort_for` for a client built
+    without one.
     """
     spec = parse_model_string(model_string)
     api_key = api_key_for(spec.provider, replay=replay)
@@ -48,6 +57,21 @@ def make_client(
         "timeout_s": settings.model_timeout_s,
         "http_client": http_client,
         "clock": clock,
+        "reasoning_effort": reasoning_effort_for(model_string, settings, role),
     }
     # The SDKs take seconds to import: only a command that calls a model pays, and only for its provider's SDK.
     return provider_spec(spec.provider).build(spec, options)
+
+
+def reasoning_effort_for(model_string: str, settings: Settings, role: Role | None = None) -> str | None:
+    """The reasoning effort for `role`; without a role, that of the roles configured with `model_string`.
+
+    A run builds one client per role, so the role's own setting is what applies.
+    A caller that names no role gets the setting of the roles using this model,
+    the highest when they differ, so that no role reasons less than it is set
+    to; None when no role uses it.
+    """
+    if role is not None:
+        return str(getattr(settings, f"{role}_reasoning_effort"))
+    wanted = {str(getattr(settings, f"{r}_reasoning_effort")) for r in _ROLES if getattr(settings, r) == model_string}
+    return max(wanted, key=_EFFORT_ORDER.index) if wanted else None

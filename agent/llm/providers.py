@@ -34,6 +34,7 @@ class ClientOptions(TypedDict):
     timeout_s: float
     http_client: httpx2.Client | None
     clock: Callable[[], float]
+    reasoning_effort: str | None  # for a model that reasons; a provider that takes no effort ignores it
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ _OPENAI_UNMATCHED = (
     "top_p",
     "seed",
     "reasoning",
+    "reasoning_effort",
     "metadata",
     "user",
     "store",

@@ -1,7 +1,7 @@
 """The provider-neutral part of a structured call: validate, retry once, fail clearly.
 
 A client supplies `send`, which makes one request for a conversation and returns
-the answer's text and usage (raising ModelOutputError itself for refusals and
+the answer's text and usage (raising an AnswerError itself for refusals and
 truncation, which a retry would not cure). This module owns what happens when
 the text does not validate: the bad answer and the validation error go back to
 the model as a follow-up turn, once.
@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from agent.errors import ModelOutputError
-from agent.llm.base import Completion, T, Usage
+from agent.llm.base import AnswerError, Completion, InvalidAnswer, T, Usage
 
 Message = dict[str, str]  # {"role": "user" | "assistant", "content": ...}
 
@@ -43,8 +42,9 @@ Send = Callable[[list[Message]], Turn]
 def complete_structured(*, task: str, model_string: str, schema: type[T], data: str, send: Send) -> Completion[T]:
     """Ask once; if the answer does not validate, ask again with the error; then give up.
 
-    Raises ModelOutputError naming the task and the model when the second
-    answer does not validate either.
+    Raises InvalidAnswer naming the task and the model when the second
+    answer does not validate either; every AnswerError raised here carries
+    the usage of both calls.
     """
     messages: list[Message] = [{"role": "user", "content": data}]
     first = send(messages)
@@ -53,14 +53,20 @@ def complete_structured(*, task: str, model_string: str, schema: type[T], data: 
     except ValidationError as exc:
         feedback = RETRY_FEEDBACK.format(errors=describe_validation_error(exc))
     retry = [*messages, {"role": "assistant", "content": first.text or _EMPTY_ANSWER}, {"role": "user", "content": feedback}]
-    second = send(retry)
+    try:
+        second = send(retry)
+    except AnswerError as exc:
+        # The first answer was billed too.
+        exc.usage = first.usage + exc.usage if exc.usage is not None else first.usage
+        raise
     usage = first.usage + second.usage
     try:
         output = parse_answer(schema, second.text)
     except ValidationError as exc:
-        raise ModelOutputError(
+        raise InvalidAnswer(
             f"task {task!r} on {model_string}: the answer did not validate against {schema.__name__} after one retry:\n{describe_validation_error(exc)}",
             hint="Check the task's prompt and schema; a stronger model for this role may follow the schema better.",
+            usage=usage,
         ) from exc
     return Completion[schema](output=output, usage=usage)  # type: ignore[valid-type]
 

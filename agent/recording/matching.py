@@ -18,7 +18,7 @@ Decisions:
 - Knobs that change *how* a model answers but not *what* was asked are left
   out (each provider lists its own as `unmatched_keys`): max_tokens /
   max_completion_tokens / max_output_tokens, temperature, top_p, seed,
-  reasoning, thinking, metadata, user, store, service_tier,
+  reasoning, reasoning_effort, thinking, metadata, user, store, service_tier,
   parallel_tool_calls, prompt_cache_key. Changing a token budget replays the
   recorded answer; if the new budget would have truncated it, only a live run
   shows that.

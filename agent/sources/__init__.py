@@ -1,4 +1,4 @@
-"""The sources room: arXiv search and ID lookups, rate-limited, retried and cached.
+"""The sources room: arXiv search and ID lookups, rate-limited (machine-wide), retried and cached.
 
 Example:
     from agent.store import Store
@@ -16,7 +16,7 @@ from agent._lazy import lazy_exports
 if TYPE_CHECKING:  # the real names, for type checkers
     from agent.line.arxiv_id import ArxivId, fold_version, parse_arxiv_id
     from agent.sources.arxiv_source import ArxivSource
-    from agent.sources.models import Lookup, LookupStatus, Paper, TitleMatch
+    from agent.sources.models import Lookup, LookupStatus, Paper, QueryRejected, TitleMatch
     from agent.sources.ratelimit import RateLimiter, default_limiter
     from agent.sources.titles import CLOSE_THRESHOLD, compare_titles, normalise_title
 
@@ -28,6 +28,7 @@ _EXPORTS = {
     "Lookup": "agent.sources.models",
     "LookupStatus": "agent.sources.models",
     "Paper": "agent.sources.models",
+    "QueryRejected": "agent.sources.models",
     "TitleMatch": "agent.sources.models",
     "RateLimiter": "agent.sources.ratelimit",
     "default_limiter": "agent.sources.ratelimit",
@@ -42,6 +43,7 @@ __all__ = [
     "Lookup",
     "LookupStatus",
     "Paper",
+    "QueryRejected",
     "RateLimiter",
     "TitleMatch",
     "compare_titles",

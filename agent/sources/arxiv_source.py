@@ -1,7 +1,7 @@
 """ArxivSource: search arXiv in a date window and look IDs up, with a cache.
 
-Every request goes through one ArxivTransport (the process-wide rate limiter,
-one retry policy); answers are cached in the store, keyed by the normalised
+Every request goes through one ArxivTransport (the machine-wide rate limiter,
+one retry policy, Retest's User-Agent); answers are cached in the store, keyed by the normalised
 request, for `ttl`. `requests_sent` counts HTTP requests actually sent (retries
 included) and `cache_hits` counts requests answered from the cache: budgets and
 benchmarks read both.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,10 +18,10 @@ from agent.errors import InputError
 from agent.line.arxiv_id import ArxivId, clean, parse_arxiv_id
 from agent.sources.cache import ArxivCache, utc_now
 from agent.sources.convert import to_paper
-from agent.sources.models import Lookup, LookupStatus, Paper
+from agent.sources.models import EMPTY_QUERY, Lookup, LookupStatus, Paper, QueryRejected
 from agent.sources.query import ARXIV_API_URL, Sort, date_window, lookup_request, search_request, windowed_query
 from agent.sources.ratelimit import RateLimiter, default_limiter
-from agent.sources.transport import DEFAULT_TIMEOUT, ArxivTransport, BadRequest
+from agent.sources.transport import DEFAULT_MAX_WAIT, DEFAULT_TIMEOUT, ArxivTransport, BadRequest
 from agent.store import Store
 
 NOT_AN_ID = "not an arXiv ID: expected e.g. 2501.16946, 2501.16946v2 or hep-th/9901001"
@@ -43,17 +42,20 @@ class ArxivSource:
         today: dt.date | None = None,
         now: Callable[[], dt.datetime] = utc_now,
         retry_wait: float = 2.0,
-        sleep: Callable[[float], None] = time.sleep,
+        max_wait: float = DEFAULT_MAX_WAIT,
         timeout: float = DEFAULT_TIMEOUT,
         api_url: str = ARXIV_API_URL,
+        contact: str | None = None,
     ) -> None:
+        # Back-off waits happen in the limiter (every process on the machine must wait), so it alone sleeps.
         self._transport = ArxivTransport(
             limiter or default_limiter(),
             max_retries=max_retries,
             retry_wait=retry_wait,
-            sleep=sleep,
+            max_wait=max_wait,
             timeout=timeout,
             api_url=api_url,
+            contact=contact,
         )
         self._cache = ArxivCache(store, ttl=ttl, now=now) if store is not None else None
         self.use_cache = use_cache
@@ -78,9 +80,14 @@ class ArxivSource:
         max_results: int = 25,
         sort: Sort = "relevance",
     ) -> list[Paper]:
-        """Papers matching `query` first submitted within [since, until] (either end optional)."""
+        """Papers matching `query` first submitted within [since, until] (either end optional).
+
+        Raises QueryRejected for an empty query or one arXiv answers with 400.
+        """
         if max_results < 1:
             raise InputError(f"max_results must be at least 1, got {max_results}", hint="Use e.g. --max 25.")
+        if not query.strip():
+            raise QueryRejected(query, EMPTY_QUERY)
         window = date_window(since, until, self._today or dt.date.today())
         search_query = windowed_query(query, window)
         request = {
@@ -101,10 +108,7 @@ class ArxivSource:
                 what=f"search {query.strip()!r}",
             )
         except BadRequest as exc:
-            raise InputError(
-                f"arXiv rejected the search query {search_query!r} (HTTP 400)",
-                hint="Check the query syntax (fields like ti:, abs:, au:, cat:; AND, OR, ANDNOT).",
-            ) from exc
+            raise QueryRejected(search_query, exc.reason) from exc
         papers = [to_paper(result) for result in feed.results][:max_results]
         self._write(request, [paper.model_dump(mode="json") for paper in papers])
         return papers
@@ -146,8 +150,8 @@ class ArxivSource:
         else:
             papers = [to_paper(result) for result in feed.results]
             lookups = {raw: _match(raw, parsed, papers) for raw, parsed in batch}
-        for raw, item in lookups.items():
-            self._write(self._lookup_key(raw), item.model_dump(mode="json"))
+        for raw, answer in lookups.items():
+            self._write(self._lookup_key(raw), answer.model_dump(mode="json"))
         return lookups
 
     def _lookup_key(self, raw: str) -> dict[str, Any]:

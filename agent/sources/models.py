@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.errors import InputError
+
 # The API endpoint arxiv.Client queries; a benchmark or a mirror may stand in for it.
 # Here, not in query.py, so that settings can name it without loading the arxiv package.
 ARXIV_API_URL = "https://export.arxiv.org/api/query"
@@ -35,6 +37,7 @@ class LookupStatus(StrEnum):
     FOUND = "found"
     MISSING = "missing"  # well-formed ID, arXiv answers 200 with zero results
     MALFORMED = "malformed"  # arXiv answers 400 with an error entry, or the ID fails the syntax check
+    UNCHECKED = "unchecked"  # the lookup failed (arXiv unavailable): nothing is known about the ID
 
 
 class Lookup(BaseModel):
@@ -52,3 +55,26 @@ class TitleMatch(StrEnum):
     EXACT = "exact"
     CLOSE = "close"
     DIFFERENT = "different"
+
+
+EMPTY_QUERY = "the query is empty"
+
+
+class QueryRejected(InputError):
+    """A search query arXiv refused (HTTP 400: it validates queries) or that was empty, so never sent.
+
+    An InputError: typed at `retest arxiv search`, it is the user's to fix. A
+    graph node catches it to mark one model-written query failed. `reason` is
+    arXiv's own message (or EMPTY_QUERY).
+    """
+
+    def __init__(self, query: str, reason: str) -> None:
+        if reason == EMPTY_QUERY:
+            super().__init__("the search query is empty", hint='Give search terms, e.g. retest arxiv search "AI bargaining power".')
+        else:
+            super().__init__(
+                f"arXiv rejected the search query {query!r}: {reason}",
+                hint="Check the query syntax: fields like ti:, abs:, au:, cat:; AND, OR and ANDNOT group from the right, so parenthesise each part.",
+            )
+        self.query = query
+        self.reason = reason

@@ -8,11 +8,16 @@ A run's floor is the larger of two bounds:
   draft_proposals), each at the set model latency;
 - models: the longest chain of dependent model calls (plan, screen, judge of
   one claim, then the line's own calls) at the set latency.
-Retest's limiter spaces requests from the START of the previous one by
-default (the floor's own assumption); with RETEST_ARXIV_SPACING_FROM=end it
-waits for each response first, so what it allows at best is n x response +
-(n-1) x spacing + the tail: the "limiter bound", shown beside the floor so a
-miss caused by that choice can be told apart from overhead.
+Retest's limiter spaces requests from the END of the previous response by
+default (arxiv_spacing_from = "end"): it waits for each response first, so
+what it allows at best is n x response + (n-1) x spacing + the tail: the
+"limiter bound", shown beside the floor so a miss caused by that choice can be
+told apart from overhead. RETEST_ARXIV_SPACING_FROM=start spaces from each
+request's start, the floor's own assumption.
+
+A run with `--source local` sends no arXiv request, so its floor has no
+spacing at all: the longer of the longest chain of dependent model calls and
+all its model calls through the pool of concurrent calls (`local_floor_s`).
 """
 
 from __future__ import annotations
@@ -74,6 +79,17 @@ def limiter_bound_s(requests: int, tail_calls: int, chain_calls: int, timing: Ti
 def pool_bound_s(calls: int, pool_size: int, timing: Timing) -> float:
     """Not part of the issue's floor, shown beside it: all model calls through the bounded pool."""
     return calls * timing.model_s / pool_size
+
+
+def local_floor_s(chain_calls: int, calls: int, pool_size: int, timing: Timing) -> float:
+    """The floor of a run on the local index: no arXiv spacing, only the model calls (chain, or all through the pool)."""
+    return max(chain_calls * timing.model_s, pool_bound_s(calls, pool_size, timing))
+
+
+# Issue 11's goals for the local index, on 2 cores.
+INDEX_BUILD_TARGET_S = 120.0
+INDEX_SIZE_TARGET_MB = 200.0
+SEARCH_P95_TARGET_MS = 20.0
 
 
 @dataclass(frozen=True)

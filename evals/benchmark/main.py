@@ -1,4 +1,4 @@
-"""The benchmark: the demo line and a 20-line library, cold and warm, against local stand-ins.
+"""The benchmark: the demo line and a 20-line library, cold and warm, against local stand-ins; the local index.
 
 Real HTTP through the real clients (the arxiv package over requests, the
 OpenAI SDK over httpx2) to stand-in servers on 127.0.0.1 that answer in the
@@ -7,6 +7,13 @@ latency, model latency) is scaled by one factor so the library finishes in
 minutes; the ratios are what count. Each phase runs in its own process, the
 way `retest run --all` runs. Prints per line and per phase: wall time, floor,
 wall/floor, arXiv requests, model calls, tokens, peak memory; then the targets.
+
+The arXiv stand-in answers from a local index of real metadata (bench_index):
+the team's corpus when it is present (/work/shared/data/arxiv-corpus; --slice
+serves the repository's slice instead), built first by `retest index build` and
+timed (index_phase: build time, size, search latency). Last, the library runs
+once more with `--source local` (RETEST_SOURCE=local) on that same index: no
+arXiv request, so its floor is the model calls alone (floor.local_floor_s).
 """
 
 from __future__ import annotations
@@ -26,8 +33,9 @@ from rich.console import Console
 
 from agent.config import Settings
 from evals.benchmark import floor as fl
+from evals.benchmark.bench_index import CORPUS
 from evals.benchmark.lines import DEMO_LINE, claims_total, write_library
-from evals.benchmark.report import print_phase, print_targets, targets
+from evals.benchmark.report import LOCAL_PHASE, print_index, print_phase, print_targets, targets
 from evals.benchmark.startup import measure_startups
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,12 +53,16 @@ console = Console()
 class StandIns:
     """The stand-in servers' process: started on entry, stopped on exit (its stdin closes; it exits)."""
 
-    def __init__(self, timing: fl.Timing) -> None:
+    def __init__(self, timing: fl.Timing, index: Path) -> None:
         self.timing = timing
+        self.index = index
         self.urls: dict[str, str] = {}
 
     def __enter__(self) -> StandIns:
-        command = [sys.executable, "-m", "evals.benchmark.serve", "--arxiv-latency", str(self.timing.arxiv_s), "--model-latency", str(self.timing.model_s)]
+        command = [
+            sys.executable, "-m", "evals.benchmark.serve", "--arxiv-latency", str(self.timing.arxiv_s), "--model-latency", str(self.timing.model_s),
+            "--index", str(self.index),
+        ]  # fmt: skip
         self.process = subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_base_env())
         assert self.process.stdout is not None
         self.urls = json.loads(self.process.stdout.readline())
@@ -73,10 +85,15 @@ def _base_env() -> dict[str, str]:
     return env
 
 
-def phase_env(home: Path, urls: dict[str, str], timing: fl.Timing, spacing_from: str | None) -> dict[str, str]:
-    """How a user would point Retest at these services: environment settings only."""
+def phase_env(home: Path, urls: dict[str, str], timing: fl.Timing, spacing_from: str | None, index: Path | None = None) -> dict[str, str]:
+    """How a user would point Retest at these services: environment settings only; with `index`, searches on it alone."""
     env = _base_env()
     env.update(RETEST_HOME=str(home), RETEST_ARXIV_API_URL=urls["arxiv_api_url"], RETEST_ARXIV_SPACING_S=f"{timing.spacing_s:g}")
+    # The arXiv phases measure the API path whatever index the home holds; the local one searches the index alone.
+    if index is None:
+        env["RETEST_SOURCE"] = "arxiv"
+    else:
+        env.update(RETEST_SOURCE="local", RETEST_INDEX_PATH=str(index))
     if spacing_from:
         env["RETEST_ARXIV_SPACING_FROM"] = spacing_from
     for role, model in ROLE_MODELS.items():
@@ -84,7 +101,9 @@ def phase_env(home: Path, urls: dict[str, str], timing: fl.Timing, spacing_from:
     return env
 
 
-def run_phase(lines: Path, home: Path, urls: dict[str, str], timing: fl.Timing, out: Path, spacing_from: str | None) -> dict[str, Any]:
+def run_phase(
+    lines: Path, home: Path, urls: dict[str, str], timing: fl.Timing, out: Path, spacing_from: str | None, index: Path | None = None
+) -> dict[str, Any]:
     command = [
         sys.executable,
         "-m",
@@ -98,9 +117,19 @@ def run_phase(lines: Path, home: Path, urls: dict[str, str], timing: fl.Timing, 
         "--out",
         str(out),
     ]
-    done = subprocess.run(command, cwd=REPO, env=phase_env(home, urls, timing, spacing_from), capture_output=True, text=True, timeout=PHASE_TIMEOUT_S)
+    env = phase_env(home, urls, timing, spacing_from, index)
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=PHASE_TIMEOUT_S)
     if not out.exists():
         raise SystemExit(f"benchmark phase on {lines} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def index_numbers(target: Path, out: Path, *, corpus: bool) -> dict[str, Any]:
+    """Build the index the stand-in serves (timed, in its own process) and time searches on it."""
+    command = [sys.executable, "-m", "evals.benchmark.index_phase", "--index", str(target), "--out", str(out), *(["--corpus"] if corpus else [])]
+    done = subprocess.run(command, cwd=REPO, env=_base_env(), capture_output=True, text=True, timeout=PHASE_TIMEOUT_S)
+    if not out.exists():
+        raise SystemExit(f"the index phase failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
     return json.loads(out.read_text(encoding="utf-8"))
 
 
@@ -126,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-eval", action="store_true", help="Skip timing the starter eval suite.")
     parser.add_argument("--json", type=Path, help="Also write every measurement to this JSON file.")
     parser.add_argument("--strict", action="store_true", help="Exit 1 when a target is missed.")
+    parser.add_argument("--slice", action="store_true", help=f"Index the repository's slice even when the corpus ({CORPUS}) is present.")
     parser.add_argument(
         "--spacing-from", choices=("end", "start"),
         help="Set Retest's arxiv_spacing_from for the runs (default: Retest's own default, "
@@ -147,7 +177,12 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(DEMO_LINE, demo / DEMO_LINE.name)
         library = write_library(work / "library", args.lines)
         results["library_claims"] = claims_total(library)
-        with StandIns(timing) as servers:
+        corpus = CORPUS.is_file() and not args.slice
+        index = work / "index"
+        console.print(f"building the local index of {'the corpus' if corpus else 'the slice'} ...")
+        results["index"] = index_numbers(index, work / "index.json", corpus=corpus)
+        print_index(console, results["index"])
+        with StandIns(timing, index) as servers:
             for name, folder in (("demo line", demo), (f"library of {args.lines}", work / "library")):
                 home = work / f"home-{folder.name}"
                 for temperature in ("cold", "warm"):
@@ -155,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
                     console.print(f"running {label} ...")
                     results[label] = run_phase(folder, home, servers.urls, timing, work / f"{folder.name}-{temperature}.json", args.spacing_from)
                     print_phase(console, label, results[label], timing, spacing_from)
+            label = f"library of {args.lines}, {LOCAL_PHASE}"
+            console.print(f"running {label} ...")
+            results[label] = run_phase(work / "library", work / "home-local", servers.urls, timing, work / "library-local.json", args.spacing_from, index)
+            print_phase(console, label, results[label], timing, spacing_from)
         results["starter eval"] = None if args.no_eval else time_starter_eval(work)
         console.print("timing command start-up ...")
         results["startup"] = measure_startups(work / "startup-home")

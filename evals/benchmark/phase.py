@@ -3,7 +3,8 @@
     python -m evals.benchmark.phase --lines DIR --arxiv-log URL --run-date 2026-11-29 --out result.json
 
 The environment says where the services are and how they are spaced
-(RETEST_HOME, RETEST_ARXIV_API_URL, RETEST_ARXIV_SPACING_S, RETEST_PLANNER...),
+(RETEST_HOME, RETEST_ARXIV_API_URL, RETEST_ARXIV_SPACING_S, RETEST_PLANNER...,
+RETEST_SOURCE and RETEST_INDEX_PATH for a run on the local index),
 exactly as a user would configure `retest run --all`; this runs the same
 `agent.library.run_library`. A process per phase keeps each phase's peak
 memory its own and keeps imports out of the timed part.
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": outcome.wall_s,
         "peak_rss_mb": peak_mb,
         "pool_size": settings.max_concurrent_calls,
+        "source": settings.source,
         "arxiv": compliance(log),
         **describe(outcome.results, log),
     }

@@ -2,7 +2,7 @@
 
 Run as a child process of evals/bench.py:
 
-    python -m evals.benchmark.serve --arxiv-latency 0.08 --model-latency 0.2
+    python -m evals.benchmark.serve --arxiv-latency 0.08 --model-latency 0.2 [--corpus | --index DIR]
 
 It prints one JSON line with the two base URLs, then serves until its stdin
 closes (the benchmark ended or died) or --max-seconds pass, whichever comes
@@ -10,7 +10,9 @@ first. Nothing here limits request rates: spacing arXiv requests is Retest's
 job, and the log (`GET /_log` on the arXiv server) shows whether it did:
 each request's start, end and how many were in flight when it arrived.
 
-- arXiv: `GET /api/query?...` answered by standin_arxiv in Atom.
+- arXiv: `GET /api/query?...` answered by agent.index.standin from a local index of
+  real metadata (bench_index: the slice, or with --corpus the whole corpus, plus the
+  demo catalogue; or the prebuilt index --index names), in arXiv's Atom.
 - OpenAI Chat Completions: `POST /v1/chat/completions` answered by
   answers.answer in OpenAI's response shape (evals/authoring/llm_wire.py);
   `GET /_stats` counts calls and tokens.
@@ -20,16 +22,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from agent.index.standin import StandIn, serve
 from evals.authoring import llm_wire
-from evals.authoring.arxiv_wire import ATOM_CONTENT_TYPE
-from evals.benchmark import answers, standin_arxiv
+from evals.benchmark import answers
+from evals.benchmark.bench_index import build_bench_index, default_index
 
 HOST = "127.0.0.1"
 
@@ -76,30 +82,6 @@ class _StandIn(ThreadingHTTPServer):
             self.log.append(entry)
 
 
-class ArxivHandler(_Handler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        path = urlsplit(self.path).path
-        if path == "/_log":
-            with self.server.lock:
-                log = list(self.server.log)
-            self.reply(200, json.dumps(log), "application/json")
-            return
-        if path != "/api/query":
-            self.reply(404, "not found\n", "text/plain; charset=utf-8")
-            return
-        started, concurrent = self.server.begin()
-        status, body = standin_arxiv.answer(self.path)
-        # The latency is the whole response time: what remains of it after building the answer.
-        time.sleep(max(0.0, started + self.server.latency - time.time()))
-        self.reply(status, body, arxiv_wire_type(status))
-        self.server.end({"start": started, "end": time.time(), "query": self.path, "status": status, "concurrent": concurrent})
-
-
-def arxiv_wire_type(status: int) -> str:
-    """arXiv sends Atom with its answers and its 400 errors."""
-    return ATOM_CONTENT_TYPE if status in (200, 400) else "text/plain; charset=utf-8"
-
-
 class ModelHandler(_Handler):
     def do_GET(self) -> None:  # noqa: N802
         if urlsplit(self.path).path != "/_stats":
@@ -130,12 +112,12 @@ class ModelHandler(_Handler):
         self.server.end({"start": started, "end": time.time(), "concurrent": concurrent, "input_tokens": prompt_tokens, "output_tokens": completion_tokens})
 
 
-def start(arxiv_latency: float, model_latency: float) -> tuple[_StandIn, _StandIn]:
-    """Both servers, serving in daemon threads."""
-    servers = (_StandIn(ArxivHandler, arxiv_latency), _StandIn(ModelHandler, model_latency))
-    for server in servers:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    return servers
+def start(arxiv_latency: float, model_latency: float, index: Path | None = None) -> tuple[StandIn, _StandIn]:
+    """Both servers, serving in daemon threads; arXiv's answers come from `index` (default: the slice's benchmark index)."""
+    arxiv = serve(index or default_index(), HOST, 0, latency_s=arxiv_latency)
+    model = _StandIn(ModelHandler, model_latency)
+    threading.Thread(target=model.serve_forever, daemon=True).start()
+    return arxiv, model
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,8 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arxiv-latency", type=float, required=True, help="Seconds per arXiv response.")
     parser.add_argument("--model-latency", type=float, required=True, help="Seconds per model call.")
     parser.add_argument("--max-seconds", type=float, default=900.0, help="Stop after this long whatever happens.")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--corpus", action="store_true", help="Index the whole corpus (/work/shared/data/arxiv-corpus) instead of the slice.")
+    where.add_argument("--index", type=Path, help="Serve this prebuilt index (bench_index.build_bench_index).")
     args = parser.parse_args(argv)
-    arxiv, model = start(args.arxiv_latency, args.model_latency)
+    index = args.index
+    if index is None and args.corpus:
+        index = Path(tempfile.mkdtemp(prefix="retest-bench-corpus-")) / "arxiv"
+        build_bench_index(index, corpus=True)
+    arxiv, model = start(args.arxiv_latency, args.model_latency, index)
     print(
         json.dumps(
             {
@@ -160,8 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     reader = threading.Thread(target=sys.stdin.read, daemon=True)
     reader.start()
     reader.join(args.max_seconds)
-    for server in (arxiv, model):
-        server.shutdown()
+    arxiv.shutdown()
+    model.shutdown()
+    if args.corpus and args.index is None and index is not None:
+        shutil.rmtree(index.parent, ignore_errors=True)
     return 0
 
 

@@ -7,6 +7,7 @@ and recording rooms and in the demo replay; these fakes test the graph's own log
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -14,50 +15,109 @@ from typing import Any
 from pydantic import BaseModel
 
 from agent.errors import ProviderError
-from agent.llm.base import Completion, Usage
-from agent.sources.models import Lookup, LookupStatus, Paper
+from agent.llm.base import TRUNCATION_HINT, Completion, RefusedAnswer, TruncatedAnswer, Usage
+from agent.llm.structured import Message, Turn, complete_structured
+from agent.sources.models import EMPTY_QUERY, Lookup, LookupStatus, Paper, QueryRejected
 
-Script = Callable[[str, str, str], dict[str, Any]]  # (task, instructions, data) -> answer JSON
+Script = Callable[[str, str, str], "dict[str, Any] | Refusal"]  # (task, instructions, data) -> answer JSON, or a refusal
+
+
+class Refusal(str):
+    """A script's answer that refuses the task, as a model's `refusal` field or `stop_reason: refusal` does."""
 
 
 class ScriptedModel:
-    """Answers each task from a script; records every call for assertions."""
+    """Answers each task from a script; records every request for assertions.
 
-    def __init__(self, script: Script, model_string: str = "fake:model") -> None:
+    Answers go through the clients' own validation and retry
+    (`complete_structured`), and a refusal or an answer longer than the budget
+    raises what the real clients raise: `needs` gives the output tokens a
+    task's answer takes (50 when not given), and a smaller `max_tokens`
+    truncates it.
+    """
+
+    def __init__(self, script: Script, model_string: str = "fake:model", needs: dict[str, int] | None = None) -> None:
         self.script = script
         self.model_string = model_string
+        self.needs = needs or {}
         self.calls: list[tuple[str, str]] = []
+        self.budgets: list[tuple[str, int]] = []
         self._lock = threading.Lock()
 
     def complete(self, *, task: str, instructions: str, data: str, schema: type[BaseModel], max_tokens: int = 4096) -> Completion:
-        with self._lock:
-            self.calls.append((task, data))
-        answer = schema.model_validate(self.script(task, instructions, data))
-        return Completion(output=answer, usage=Usage(input_tokens=len(data) // 4, output_tokens=50, model=self.model_string, cost_usd=None))
+        def send(messages: list[Message]) -> Turn:
+            with self._lock:
+                self.calls.append((task, data))
+                self.budgets.append((task, max_tokens))
+            answer = self.script(task, instructions, data)
+            where = f"task {task!r} on {self.model_string}"
+            needed = self.needs.get(task, 50)
+            usage = Usage(input_tokens=len(data) // 4, output_tokens=min(needed, max_tokens), model=self.model_string, cost_usd=None)
+            if isinstance(answer, Refusal):
+                raise RefusedAnswer(f"{where}: the model refused to answer: {answer}", usage=usage)
+            if needed > max_tokens:
+                raise TruncatedAnswer(
+                    f"{where}: the answer was truncated at max_tokens={max_tokens} (finish_reason 'length').",
+                    max_tokens=max_tokens,
+                    hint=TRUNCATION_HINT,
+                    usage=usage,
+                )
+            return Turn(text=json.dumps(answer), usage=usage)
+
+        return complete_structured(task=task, model_string=self.model_string, schema=schema, data=data, send=send)
 
 
 def paper(arxiv_id: str, title: str, published: str, summary: str, version: int = 1) -> Paper:
     return Paper(arxiv_id=arxiv_id, version=version, title=title, summary=summary, published=dt.date.fromisoformat(published))
 
 
+INVALID_QUERY = "Invalid query string"  # what arXiv's 400 says (see tests/data/README.md)
+
+
+def _balanced(query: str) -> bool:
+    depth = 0
+    for ch in query:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 class FakeSource:
-    """Search results keyed by a substring of the query; lookups from a dict."""
+    """Search results keyed by a substring of the query; lookups from a dict.
+
+    Like arXiv, it refuses an empty query and one with unbalanced parentheses
+    (QueryRejected, as ArxivSource raises for a 400); `lookups_down` makes every
+    lookup fail as arXiv being unavailable does.
+    """
 
     def __init__(
-        self, papers: dict[str, Paper], searches: dict[str, list[str]], failing: set[str] = frozenset(), versions: dict[str, Paper] | None = None
+        self,
+        papers: dict[str, Paper],
+        searches: dict[str, list[str]],
+        failing: set[str] = frozenset(),
+        versions: dict[str, Paper] | None = None,
+        lookups_down: bool = False,
     ) -> None:
         self.papers, self.searches, self.failing = papers, searches, failing
         self.versions = versions or {}
+        self.lookups_down = lookups_down
         self.queries: list[tuple[str, dt.date | None, dt.date | None]] = []
 
     def search(self, query: str, *, since=None, until=None, max_results: int = 25, sort: str = "relevance") -> list[Paper]:
+        if not query.strip():
+            raise QueryRejected(query, EMPTY_QUERY)
         self.queries.append((query, since, until))
+        if not _balanced(query):
+            raise QueryRejected(query, INVALID_QUERY)
         if any(key in query for key in self.failing):
             raise ProviderError("arXiv answered 503 three times")
         hits = [pid for key, ids in self.searches.items() if key in query for pid in ids]
         return [self.papers[i] for i in dict.fromkeys(hits) if since is None or self.papers[i].published >= since][:max_results]
 
     def lookup(self, ids, batch_size: int = 50) -> dict[str, Lookup]:
+        if self.lookups_down:
+            raise ProviderError("arXiv lookup of the anchors failed after 4 tries: HTTP 503")
         out = {}
         for raw in ids:
             if raw in self.versions:

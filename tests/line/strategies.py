@@ -79,9 +79,22 @@ def canonical_dates(draw: st.DrawFn) -> FuzzyDate:
 odd_dates = st.builds(FuzzyDate, text=any_text, value=st.dates(), precision=st.sampled_from(list(DatePrecision)), approximate=st.booleans())
 dates = st.one_of(canonical_dates(), odd_dates)
 ids = st.one_of(st.from_regex(r"[NCAF][1-9][0-9]?", fullmatch=True), any_text)
+# IDs arXiv could have issued: a real month, new style from 0704, five digits after the dot from 1501 on.
+_new_style_months = st.tuples(st.integers(7, 99), st.integers(1, 12)).filter(lambda ym: ym >= (7, 4))
 arxiv_ids = st.one_of(
-    st.from_regex(r"[0-9]{4}\.[0-9]{4,5}(v[1-9])?", fullmatch=True),
-    st.from_regex(r"(hep-th|math\.GT|cond-mat)/[0-9]{7}", fullmatch=True),
+    st.builds(
+        lambda ym, number, version: f"{ym[0]:02d}{ym[1]:02d}." + (f"{number:05d}" if ym >= (15, 1) else f"{number % 10**4:04d}") + version,
+        _new_style_months,
+        st.integers(0, 99999),
+        st.sampled_from(["", "v1", "v2", "v9"]),
+    ),
+    st.builds(
+        lambda archive, yy, mm, number: f"{archive}/{yy:02d}{mm:02d}{number:03d}",
+        st.sampled_from(["hep-th", "math.GT", "cond-mat"]),
+        st.integers(0, 99),
+        st.integers(1, 12),
+        st.integers(0, 999),
+    ),
 )
 _small = {"max_size": 2}
 

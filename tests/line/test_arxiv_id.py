@@ -3,11 +3,14 @@
 What each reading accepts is pinned twice: by a table of examples from the modules that
 used to spell their own patterns (line, sources, graph citations and screen, the anchor
 readers), and by properties against those patterns, copied below as they were, so that
-the move to one module changed no accepted or rejected ID.
+the move to one module changed no accepted or rejected ID. The one change since:
+`is_arxiv_id` refuses IDs arXiv cannot have issued (`_issuable`, worked out from dates
+here rather than from the module's constants); lookups and the loose readings do not.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 
@@ -27,7 +30,18 @@ ROWS: list[tuple[str, bool, tuple[str, int | None] | None, str, list[str]]] = [
     ("0704.0001", True, ("0704.0001", None), "0704.0001", ["0704.0001"]),
     ("2501.16946v2", True, ("2501.16946", 2), "2501.16946", ["2501.16946"]),
     ("2501.16946v12", True, ("2501.16946", 12), "2501.16946", ["2501.16946"]),
-    ("0000.0000", True, ("0000.0000", None), "0000.0000", ["0000.0000"]),
+    # IDs arXiv cannot have issued: a line may not cite them; lookups still ask arXiv (a 400), the finder sees them.
+    ("0000.0000", False, ("0000.0000", None), "0000.0000", ["0000.0000"]),
+    ("2513.12345", False, ("2513.12345", None), "2513.12345", ["2513.12345"]),
+    ("2500.12345v2", False, ("2500.12345", 2), "2500.12345", ["2500.12345"]),
+    ("1412.12345", False, ("1412.12345", None), "1412.12345", ["1412.12345"]),
+    ("1501.1234", False, ("1501.1234", None), "1501.1234", ["1501.1234"]),
+    ("0703.0001", False, ("0703.0001", None), "0703.0001", ["0703.0001"]),
+    ("hep-th/9913001", False, ("hep-th/9913001", None), "hep-th/9913001", ["hep-th/9913001"]),
+    ("hep-th/9900001", False, ("hep-th/9900001", None), "hep-th/9900001", ["hep-th/9900001"]),
+    ("1412.9999", True, ("1412.9999", None), "1412.9999", ["1412.9999"]),
+    ("1501.00001", True, ("1501.00001", None), "1501.00001", ["1501.00001"]),
+    ("hep-th/9112001", True, ("hep-th/9112001", None), "hep-th/9112001", ["hep-th/9112001"]),
     ("hep-th/9901001", True, ("hep-th/9901001", None), "hep-th/9901001", ["hep-th/9901001"]),
     ("hep-th/9901001v3", True, ("hep-th/9901001", 3), "hep-th/9901001", ["hep-th/9901001"]),
     ("cond-mat/0102536v1", True, ("cond-mat/0102536", 1), "cond-mat/0102536", ["cond-mat/0102536"]),
@@ -59,7 +73,8 @@ ROWS: list[tuple[str, bool, tuple[str, int | None] | None, str, list[str]]] = [
     ("HEP-TH/9901001", False, None, "HEP-TH/9901001", ["HEP-TH/9901001"]),
     ("math.gt/0309136", False, None, "math.gt/0309136", ["math.gt/0309136"]),
     ("hep-/9901001", False, None, "hep-/9901001", ["hep-/9901001"]),
-    ("a/1234567", True, ("a/1234567", None), "a/1234567", []),
+    ("a/0104567", True, ("a/0104567", None), "a/0104567", []),
+    ("a/1234567", False, ("a/1234567", None), "a/1234567", []),
     # Digits of other scripts: lookups and the finder take them, a line may not cite them.
     (
         "\u0662\u0665\u0660\u0661.\u0661\u0666\u0669\u0664\u0666",
@@ -124,8 +139,23 @@ _SCREEN_VERSION = re.compile(r"v\d+$")
 _ANCHOR_LINE = re.compile(r"- (?:arXiv:\s*)?(?P<id>\S+)\s*\((?P<date>[^()]*)\)\s*:\s*(?P<title>.*)", re.IGNORECASE)
 
 
+def _issuable(yymm: str, number: str | None) -> bool:
+    """Could arXiv have issued an ID of this month (and, new style, with this many digits)?"""
+    try:
+        month = dt.date(2000 + int(yymm[:2]), int(yymm[2:]), 1)
+    except ValueError:
+        return False
+    if number is None:  # old style: any year, a real month
+        return True
+    return month >= dt.date(2007, 4, 1) and len(number) == (5 if month >= dt.date(2015, 1, 1) else 4)
+
+
 def _was_arxiv_id(text: str) -> bool:
-    return bool(_LINE_NEW.fullmatch(text) or _LINE_OLD.fullmatch(text))
+    if _LINE_NEW.fullmatch(text):
+        return _issuable(text[:4], text[5:].split("v")[0])
+    if _LINE_OLD.fullmatch(text):
+        return _issuable(text.split("/")[1][:4], None)
+    return False
 
 
 def _was_parsed(raw: str) -> tuple[str, int | None] | None:
@@ -194,9 +224,18 @@ def test_the_anchor_line_reads_what_it_read_before(line: str) -> None:
     assert (now and now.groupdict()) == (before and before.groupdict())
 
 
-_VALID_NEW = st.from_regex(r"[0-9]{4}\.[0-9]{4,5}(v[1-9][0-9]{0,2})?", fullmatch=True)
+_NEW_MONTHS = st.tuples(st.integers(7, 99), st.integers(1, 12)).filter(lambda ym: ym >= (7, 4))
+_VALID_NEW = st.tuples(_NEW_MONTHS, st.integers(0, 99999), st.from_regex(r"(v[1-9][0-9]{0,2})?", fullmatch=True)).map(
+    lambda t: f"{t[0][0]:02d}{t[0][1]:02d}.{t[1] % 10**4:04d}{t[2]}" if t[0] < (15, 1) else f"{t[0][0]:02d}{t[0][1]:02d}.{t[1]:05d}{t[2]}"
+)
 # Every real archive name has two or more letters (the single-letter case is in ROWS).
-_VALID_OLD = st.from_regex(r"[a-z]{2,6}(-[a-z]{1,6}){0,2}(\.[A-Z]{2})?/[0-9]{7}(v[1-9][0-9]?)?", fullmatch=True)
+_VALID_OLD = st.tuples(
+    st.from_regex(r"[a-z]{2,6}(-[a-z]{1,6}){0,2}(\.[A-Z]{2})?", fullmatch=True),
+    st.integers(0, 99),
+    st.integers(1, 12),
+    st.integers(0, 999),
+    st.from_regex(r"(v[1-9][0-9]?)?", fullmatch=True),
+).map(lambda t: f"{t[0]}/{t[1]:02d}{t[2]:02d}{t[3]:03d}{t[4]}")
 
 
 @settings(max_examples=EXAMPLES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -159,3 +160,31 @@ def test_output_through_a_symlink_writes_the_file_it_points_to(tmp_path: Path, c
     assert link.is_symlink(), "the link is kept, not replaced by a copy"
     assert parse_markdown(real.read_text(encoding="utf-8"), source="real")[0] == load_line(EXAMPLE).line
     assert sorted(p.name for p in real.parent.iterdir()) == ["line.md"], "no temporary file left"
+
+
+def test_parse_names_the_claims_a_run_on_that_date_would_skip(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "parse", str(EXAMPLE), "--run-date", "2025-06-01")
+    assert code == 0, err
+    flat_err = " ".join(err.split())
+    # C2 and C5 are ~2026; the others are older than the run date.
+    assert f"warning: {EXAMPLE}:54: not re-testable: claim C2 is dated ~2026" in flat_err
+    assert f"warning: {EXAMPLE}:57: not re-testable: claim C5 is dated ~2026" in flat_err
+    assert "claim C1 " not in flat_err and "claim C3 " not in flat_err
+    assert "Warnings (2)" in out
+
+
+def test_parse_checks_against_today_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    next_year = dt.date.today().year + 1
+    path = tmp_path / "future.txt"
+    path.write_text(EXAMPLE.read_text(encoding="utf-8").replace("human preference (~2025).", f"human preference (~{next_year}).", 1), encoding="utf-8")
+    code, _, err = _run(capsys, "parse", str(path), "--json")
+    flat_err = " ".join(err.split())
+    assert code == 0
+    assert f"not re-testable: claim C1 is dated ~{next_year}" in flat_err and f"after the run date {dt.date.today().isoformat()}" in flat_err
+    assert flat_err.count("warning:") == 1, "the example's own claims are all older than today"
+
+
+def test_a_bad_run_date_is_an_input_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "parse", str(EXAMPLE), "--run-date", "June 2025")
+    assert code == 2
+    assert "--run-date 'June 2025' is not a date" in err

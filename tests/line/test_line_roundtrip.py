@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from agent.line import export_view, load_line, parse_markdown, parse_plaintext, render_markdown, render_plaintext, write_markdown
+from agent.line.arxiv_id import ARXIV_ID_FORMS
 from agent.line.models import ChangelogEntry, Flag, FuzzyDate, Line
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, lineno_of
 from .strategies import exportable_lines, lines
 
 # Raise for a thorough run, e.g. RETEST_HYPOTHESIS_EXAMPLES=2000.
@@ -134,6 +135,7 @@ def test_markdown_warns_on_a_malformed_anchor_id() -> None:
     line = _example()
     anchors = [line.prompt.anchors[0].model_copy(update={"arxiv_id": "abc"})]
     odd = line.model_copy(update={"prompt": line.prompt.model_copy(update={"anchors": anchors})})
-    back, warnings = parse_markdown(render_markdown(odd), source="odd.md")
+    text = render_markdown(odd)
+    back, warnings = parse_markdown(text, source="odd.md")
     assert back == odd
-    assert warnings == ["odd.md: anchor A1: 'abc' is not a well-formed arXiv ID"]
+    assert warnings == [f"odd.md:{lineno_of(text, '- id: A1')}: anchor A1: 'abc' is not a well-formed arXiv ID ({ARXIV_ID_FORMS})"]

@@ -152,15 +152,15 @@ SCENARIOS: dict[str, Scenario] = {
                     200, ollama_completion(json_text({**GOOD_KORINEK, "stance": "somewhat supports"}), prompt_tokens=815, completion_tokens=58, suffix="418")
                 ),
             ),
-            about="JSON mode, both answers use a stance outside the enum",
+            about="json_schema (a server that does not enforce it), both answers use a stance outside the enum",
         ),
         Scenario(
-            "compat_json_mode",
+            "compat_json_schema",
             COMPAT,
             "screen C1 2403.12107",
             KORINEK,
             (Answer(200, ollama_completion(json_text(GOOD_KORINEK), prompt_tokens=690, completion_tokens=57)),),
-            about="Ollama, JSON mode with the schema in the system prompt",
+            about="Ollama, strict json_schema with the schema also in the system prompt",
         ),
         Scenario(
             "openai_refusal",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.errors import CassetteMissError, ExitCode, ModelOutputError, ProviderError
+from agent.errors import CassetteMissError, ExitCode, ProviderError
+from agent.llm.base import InvalidAnswer, RefusedAnswer, TruncatedAnswer
 from agent.llm.prices import estimate_cost
-from tests.llm.scenarios import FARBOODI, GOOD_FARBOODI, GOOD_KORINEK, KORINEK
+from tests.llm.scenarios import FARBOODI, GOOD_FARBOODI, GOOD_KORINEK, KORINEK, SCENARIOS
 
 
 def test_openai_structured_answer_validates_with_usage_and_cost(replay_scenario) -> None:
@@ -51,7 +52,8 @@ def test_invalid_answer_is_retried_once_with_the_error_shown(replay_scenario) ->
 def test_answer_invalid_twice_fails_naming_task_and_model(replay_scenario) -> None:
     result = replay_scenario("compat_validation_fails")
 
-    assert isinstance(result.error, ModelOutputError)
+    assert isinstance(result.error, InvalidAnswer)
+    assert result.error.usage is not None and (result.error.usage.calls, result.error.usage.input_tokens) == (2, 690 + 815), "both calls are billed"
     assert result.error.exit_code == ExitCode.RUN_FAILED
     message = str(result.error)
     assert "'screen C1 2403.12107'" in message
@@ -60,10 +62,10 @@ def test_answer_invalid_twice_fails_naming_task_and_model(replay_scenario) -> No
     assert result.cassette.all_played  # exactly two requests: no second retry
 
 
-def test_compat_server_uses_json_mode_and_schema_in_instructions(replay_scenario) -> None:
-    # The recorded request has response_format json_object and the schema in the system
+def test_compat_server_gets_the_strict_schema_and_the_schema_in_instructions(replay_scenario) -> None:
+    # The recorded request has response_format json_schema (strict) and the schema in the system
     # message; a client sending anything else would miss the cassette.
-    result = replay_scenario("compat_json_mode")
+    result = replay_scenario("compat_json_schema")
 
     assert result.error is None
     assert result.completion.output.model_dump() == GOOD_KORINEK
@@ -83,7 +85,8 @@ def test_compat_server_uses_json_mode_and_schema_in_instructions(replay_scenario
 def test_refusal_raises_model_output_error_saying_so(replay_scenario, name: str, expected: str) -> None:
     result = replay_scenario(name)
 
-    assert isinstance(result.error, ModelOutputError)
+    assert isinstance(result.error, RefusedAnswer)
+    assert result.error.usage is not None and result.error.usage.output_tokens > 0, "a refusal is billed too"
     assert expected in str(result.error)
     assert result.cassette.all_played  # a refusal is not retried
 
@@ -98,9 +101,11 @@ def test_refusal_raises_model_output_error_saying_so(replay_scenario, name: str,
 def test_truncation_raises_model_output_error_saying_so(replay_scenario, name: str, expected: str) -> None:
     result = replay_scenario(name)
 
-    assert isinstance(result.error, ModelOutputError)
+    assert isinstance(result.error, TruncatedAnswer)
+    assert result.error.max_tokens == SCENARIOS[name].max_tokens, "the budget it hit, for a caller that retries with more"
+    assert result.error.usage is not None and result.error.usage.output_tokens == SCENARIOS[name].max_tokens
     assert expected in str(result.error)
-    assert "Raise max_tokens" in str(result.error)
+    assert "Raise max_output_tokens" in str(result.error)
     assert result.cassette.all_played  # a truncated answer is not sent back for a retry
 
 

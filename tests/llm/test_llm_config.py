@@ -12,7 +12,6 @@ from agent.config import (
     available_presets,
     load_settings,
     read_preset,
-    resolve_models,
     resolve_roles,
 )
 from agent.errors import ConfigError, ExitCode
@@ -22,7 +21,7 @@ NO_FLAGS = {role: None for role in ROLES}
 
 
 def test_defaults() -> None:
-    models = resolve_models(NO_FLAGS, None)
+    models = load_settings().models()
 
     assert models == {
         "planner": "openai:gpt-5.4-mini",
@@ -71,7 +70,7 @@ def test_flag_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_unknown_preset_lists_the_available_ones() -> None:
     with pytest.raises(ConfigError) as raised:
-        resolve_models(NO_FLAGS, "fastest")
+        load_settings(preset="fastest")
 
     assert "unknown preset 'fastest'" in raised.value.message
     assert raised.value.hint == "Available presets: fast, thorough."
@@ -81,7 +80,7 @@ def test_unknown_preset_lists_the_available_ones() -> None:
 def test_bad_model_string_names_the_role_and_where_it_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RETEST_SCREENER", "gpt-5.4-mini")
     with pytest.raises(ConfigError, match=r"screener \(env RETEST_SCREENER\): bad model string 'gpt-5.4-mini'"):
-        resolve_models(NO_FLAGS, None)
+        load_settings().models()
 
 
 def test_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

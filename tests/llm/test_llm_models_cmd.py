@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from agent.cli import run
@@ -66,3 +68,50 @@ def test_help_has_a_runnable_example(capsys: pytest.CaptureFixture[str]) -> None
 
     assert code == ExitCode.OK
     assert "Example: retest models --preset fast --judge anthropic:claude-sonnet-4-6" in " ".join(out.split())
+
+
+@pytest.fixture
+def on_day(monkeypatch: pytest.MonkeyPatch):
+    """Pin the date `retest models` checks shutdowns against."""
+
+    def pin(day: dt.date) -> None:
+        monkeypatch.setattr("agent.cli.models_cmd._today", lambda: day)
+
+    return pin
+
+
+def test_the_defaults_draw_no_status_warning(capsys: pytest.CaptureFixture[str], on_day) -> None:
+    on_day(dt.date(2026, 12, 1))
+    code, out, err = _run(capsys)
+
+    assert code == ExitCode.OK
+    assert err == ""
+    assert "current" in out  # the status column
+
+
+def test_a_model_near_its_shutdown_is_warned_about_naming_roles_date_and_source(capsys: pytest.CaptureFixture[str], on_day) -> None:
+    on_day(dt.date(2026, 12, 1))
+    code, out, err = _run(capsys, "--planner", "openai:gpt-5-mini", "--screener", "openai:gpt-5-mini")
+    flat = " ".join(err.split())
+
+    assert code == ExitCode.OK
+    assert "warning: planner, screener: gpt-5-mini shuts down on 2026-12-11, in 10 days (openai 3.57.0 SDK source" in flat
+    assert "checked 2026-12-01" in flat
+    assert flat.count("warning:") == 1, "one warning per model, not per role"
+
+
+def test_a_model_past_its_shutdown_is_warned_about(capsys: pytest.CaptureFixture[str], on_day) -> None:
+    on_day(dt.date(2026, 12, 1))
+    code, _, err = _run(capsys, "--judge", "anthropic:claude-sonnet-4-5-20250929")
+
+    assert code == ExitCode.OK
+    assert "warning: judge: claude-sonnet-4-5-20250929 was shut down on 2026-11-30" in " ".join(err.split())
+
+
+def test_a_shutdown_more_than_30_days_away_is_shown_but_not_warned_about(capsys: pytest.CaptureFixture[str], on_day) -> None:
+    on_day(dt.date(2026, 12, 1))  # gpt-4o: 2027-01-14, 44 days on
+    code, out, err = _run(capsys, "--planner", "openai:gpt-4o")
+
+    assert code == ExitCode.OK
+    assert err == ""
+    assert "2027-01-14" in out

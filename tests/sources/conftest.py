@@ -48,17 +48,17 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def backoffs() -> list[float]:
-    """Retry waits requested by a source built with `make_source` (never slept for real)."""
-    return []
+def backoffs(clock: FakeClock) -> list[float]:
+    """Waits of a source built with `make_source` (its limiter never sleeps for real, nor spaces requests)."""
+    return clock.sleeps
 
 
 @pytest.fixture
-def make_source(store: Store, backoffs: list[float]):
+def make_source(store: Store, clock: FakeClock):
     """Build an ArxivSource on the test store that never sleeps for real."""
 
     def build(**overrides) -> ArxivSource:
-        options = {"limiter": RateLimiter(0.0), "today": TODAY, "sleep": backoffs.append}
+        options = {"limiter": RateLimiter(0.0, clock=clock, sleep=clock.sleep), "today": TODAY}
         options.update(overrides)
         return ArxivSource(options.pop("store", store), **options)
 

@@ -19,7 +19,7 @@ def _loops(exc: BaseException, path: tuple[BaseException, ...] = ()) -> bool:
     return any(_loops(link, (*path, exc)) for link in (exc.__cause__, exc.__context__) if link is not None)
 
 
-def _miss_wrapped_in_a_connection_error(url: str, first_page: bool = True) -> None:
+def _miss_wrapped_in_a_connection_error(url: str, **kwargs) -> None:
     try:
         raise CassetteMissError(MISS, hint="Re-record with --record CASSETTE.")
     except CassetteMissError as miss:
@@ -30,12 +30,12 @@ def _miss_wrapped_in_a_connection_error(url: str, first_page: bool = True) -> No
 @pytest.mark.parametrize("wrapped", [True, False])
 def test_a_miss_fails_at_once_naming_what_was_asked(wrapped: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     waits: list[float] = []
-    transport = ArxivTransport(RateLimiter(0.0), retry_wait=1.0, sleep=waits.append)
+    transport = ArxivTransport(RateLimiter(0.0, sleep=waits.append), retry_wait=1.0)
 
-    def bare_miss(url: str, first_page: bool = True) -> None:
+    def bare_miss(url: str, **kwargs) -> None:
         raise CassetteMissError(MISS, hint="Re-record with --record CASSETTE.")
 
-    monkeypatch.setattr(transport._client, "_parse_feed", _miss_wrapped_in_a_connection_error if wrapped else bare_miss)
+    monkeypatch.setattr(transport._session, "get", _miss_wrapped_in_a_connection_error if wrapped else bare_miss)
     with pytest.raises(CassetteMissError) as raised:
         transport.fetch(arxiv.Search(id_list=["2501.16946"]), page_size=1, what="lookup of 2501.16946")
 

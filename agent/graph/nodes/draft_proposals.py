@@ -1,10 +1,16 @@
 """draft_proposals: every change a separate, reviewable proposal with evidence.
 
 Anchor corrections and research questions are drafted by code from what the
-run verified; claim revisions, new notes and flags by the writer model.
+run verified; claim revisions, new notes and flags by the writer model. A draft
+truncated at its budget is asked for once more with twice the budget; truncated
+again, or otherwise unusable, it fails the run, which can be resumed here
+after the budget in prompts/draft_proposals.md is raised.
 """
 
 from __future__ import annotations
+
+from functools import partial
+from typing import Any
 
 from langgraph.runtime import Runtime
 
@@ -12,10 +18,11 @@ from agent.graph.answers import DraftSet
 from agent.graph.context import RunContext, services
 from agent.graph.evidence import paper_blocks
 from agent.graph.nodes.propose_questions import verdict_lines
-from agent.graph.records import AnchorCheck, DateCheck, Stance
+from agent.graph.records import AnchorCheck, DateCheck, Stance, UsageRecord
 from agent.graph.state import RunState
 from agent.line.arxiv_id import base_id
 from agent.line.models import Line
+from agent.llm.base import TruncatedAnswer
 from agent.proposals import Evidence, Proposal, ProposalKind
 from agent.sources.models import LookupStatus, Paper, TitleMatch
 
@@ -28,6 +35,9 @@ def anchor_changes(checks: list[AnchorCheck], papers: dict[str, Paper]) -> list[
     changes = []
     for check in checks:
         before = _anchor_text(check.arxiv_id, check.cited_date, check.cited_title)
+        if check.status is LookupStatus.UNCHECKED:
+            # arXiv did not answer: nothing is known against the anchor, so nothing is proposed.
+            continue
         if check.status is not LookupStatus.FOUND:
             reason = "malformed arXiv ID" if check.status is LookupStatus.MALFORMED else "arXiv has no paper with this ID"
             changes.append(
@@ -52,16 +62,15 @@ def anchor_changes(checks: list[AnchorCheck], papers: dict[str, Paper]) -> list[
             why.append(check.title_note or f"arXiv's current title differs from the cited one ({check.title_match}).")
         if date_off:
             why.append(f"first submitted {paper.published.isoformat()}, not {check.cited_date}.")
-        changes.append(
-            dict(
-                kind=ProposalKind.REPLACE_ANCHOR,
-                target=check.anchor_id,
-                before=before,
-                after=_anchor_text(check.arxiv_id, date, paper.title),
-                rationale=" ".join(why),
-                evidence=[Evidence(arxiv_id=paper.arxiv_id, title=paper.title, published=paper.published)],
-            )
-        )
+        replacement: dict[str, Any] = {
+            "kind": ProposalKind.REPLACE_ANCHOR,
+            "target": check.anchor_id,
+            "before": before,
+            "after": _anchor_text(check.arxiv_id, date, paper.title),
+            "rationale": " ".join(why),
+            "evidence": [Evidence(arxiv_id=paper.arxiv_id, title=paper.title, published=paper.published)],
+        }
+        changes.append(replacement)
     return changes
 
 
@@ -92,14 +101,7 @@ def _evidence(items, papers: dict[str, Paper]) -> list[Evidence]:
 def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
     line, papers = state["line"], state.get("papers", {})
     changes = anchor_changes(state.get("anchor_checks", []), papers)
-    draft, usage = services(runtime).ask(
-        role="writer",
-        node="draft_proposals",
-        claim_id=None,
-        prompt="draft_proposals",
-        schema=DraftSet,
-        values={"claims": _claims_text(line, state), "verdicts": verdict_lines(state), "papers": paper_blocks(_citable(state))},
-    )
+    draft, usage = _drafted(services(runtime), {"claims": _claims_text(line, state), "verdicts": verdict_lines(state), "papers": paper_blocks(_citable(state))})
     claims = {c.id: c for c in line.prompt.claims}
     for ch in draft.changes:
         before = f"{claims[ch.target].text} ({claims[ch.target].date.text})" if ch.target in claims else ""
@@ -118,4 +120,26 @@ def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
         why = f"Motivated by the verdicts on {', '.join(q.motivated_by) or 'the line as a whole'}" + (f" (task {q.task})." if q.task else ".")
         changes.append(dict(kind=ProposalKind.ADD_QUESTION, target="line", before="", after=q.text, rationale=why, evidence=[]))
     proposals = [Proposal(id=f"P{i}", **change) for i, change in enumerate(changes, start=1)]
-    return {"proposals": proposals, "usage": [usage]}
+    return {"proposals": proposals, "usage": usage}
+
+
+def _drafted(ctx: RunContext, values: dict[str, str]) -> tuple[DraftSet, list[UsageRecord]]:
+    """The writer's draft and the usage of every call it took: a truncated draft gets one more try with twice the budget."""
+    ask = partial(ctx.ask, role="writer", node="draft_proposals", claim_id=None, prompt="draft_proposals", schema=DraftSet, values=values)
+    try:
+        draft, usage = ask()
+        return draft, [usage]
+    except TruncatedAnswer as exc:
+        if exc.max_tokens is None:
+            raise
+        spent, first = exc.accounted, exc.max_tokens
+    try:
+        draft, usage = ask(max_tokens=2 * first)
+    except TruncatedAnswer as again:
+        raise TruncatedAnswer(
+            f"{again.message} It was the one retry of a draft truncated at max_tokens={first}.",
+            max_tokens=again.max_tokens,
+            hint=f"{again.hint or ''} Then resume the run: retest resume RUN_ID.".lstrip(),
+            usage=again.usage,
+        ) from again
+    return draft, [*spent, usage]

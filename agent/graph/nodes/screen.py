@@ -1,4 +1,8 @@
-"""screen: stance, quote and confidence per candidate, in one batch per claim."""
+"""screen: stance, quote and confidence per candidate, in one batch per claim.
+
+An unusable screening (truncated, refused, invalid twice) leaves the claim
+unresolved with the reason; the other claims go on.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from langgraph.runtime import Runtime
 from agent.events import ClaimStage
 from agent.graph.answers import ScreeningBatch
 from agent.graph.context import RunContext, services
-from agent.graph.evidence import base_id, normalise_space, paper_blocks, quote_in
-from agent.graph.records import Finding
+from agent.graph.evidence import base_id, normalise_space, paper_blocks, quote_problem
+from agent.graph.records import DroppedQuote, Finding
 from agent.graph.state import ClaimState
+from agent.llm.base import AnswerError
 
 
 def screen(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
@@ -19,25 +24,35 @@ def screen(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     if not papers:
         return {}
     get_stream_writer()(ClaimStage(claim=claim.id, stage=f"screening {len(papers)} papers"))
-    batch, usage = services(runtime).ask(
-        role="screener",
-        node="screen",
-        claim_id=claim.id,
-        prompt="screen",
-        schema=ScreeningBatch,
-        values={"claim_id": claim.id, "claim": claim.text, "claim_date": claim.date.text, "papers": paper_blocks(papers)},
-    )
+    try:
+        batch, usage = services(runtime).ask(
+            role="screener",
+            node="screen",
+            claim_id=claim.id,
+            prompt="screen",
+            schema=ScreeningBatch,
+            values={"claim_id": claim.id, "claim": claim.text, "claim_date": claim.date.text, "papers": paper_blocks(papers)},
+        )
+    except AnswerError as exc:
+        return {"result": result.model_copy(update={"error": f"screening failed: {exc.reason}"}), "usage": exc.accounted}
     by_id = {p.arxiv_id: p for p in papers}
     findings: list[Finding] = []
-    dropped_quotes, strays = 0, []
+    dropped: list[DroppedQuote] = []
+    strays: list[str] = []
     for item in batch.findings:
         paper = by_id.get(base_id(item.arxiv_id))
         if paper is None:
             strays.append(item.arxiv_id)
             continue
-        if not quote_in(item.quote, paper.summary):
-            dropped_quotes += 1
+        problem = quote_problem(item.quote, paper.summary)
+        if problem is not None:
+            dropped.append(DroppedQuote(arxiv_id=paper.arxiv_id, quote=normalise_space(item.quote), reason=problem))
             continue
         findings.append(Finding(claim_id=claim.id, arxiv_id=paper.arxiv_id, stance=item.stance, quote=normalise_space(item.quote), confidence=item.confidence))
-    update = {"findings": findings, "dropped_quotes": dropped_quotes, "dropped_citations": list(dict.fromkeys(result.dropped_citations + strays))}
+    update = {
+        "findings": findings,
+        "dropped_quotes": len(dropped),
+        "dropped_quote_reasons": dropped,
+        "dropped_citations": list(dict.fromkeys(result.dropped_citations + strays)),
+    }
     return {"result": result.model_copy(update=update), "usage": [usage]}

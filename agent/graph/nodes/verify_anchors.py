@@ -1,16 +1,27 @@
-"""verify_anchors: does each anchor exist, is its title and date the one cited?"""
+"""verify_anchors: does each anchor exist, is its title and date the one cited?
+
+arXiv being unavailable (429s, 503s or timeouts past the retries) leaves
+anchors "not checked" and the run goes on: a claim's searches may still get
+through, and the report says which anchors nobody could check.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from langgraph.runtime import Runtime
 
+from agent.errors import ProviderError
 from agent.graph.anchoring import link_anchors
-from agent.graph.context import RunContext, services
+from agent.graph.context import PaperSource, RunContext, services
 from agent.graph.records import AnchorCheck, ClaimResult, DateCheck
 from agent.graph.state import RunState
 from agent.line.models import AnchorPaper, FuzzyDate
 from agent.sources import compare_titles
 from agent.sources.models import Lookup, LookupStatus, Paper, TitleMatch
+
+UNAVAILABLE = "not checked: arXiv unavailable"
 
 
 def _date_check(cited: FuzzyDate, first: Paper) -> DateCheck:
@@ -24,12 +35,14 @@ def _date_check(cited: FuzzyDate, first: Paper) -> DateCheck:
 
 
 def _check(anchor: AnchorPaper, found: Lookup, first_version: Lookup | None, claims: list[str]) -> AnchorCheck:
-    base = dict(anchor_id=anchor.id, arxiv_id=anchor.arxiv_id, cited_title=anchor.cited_title, cited_date=anchor.cited_date.text, claims=claims)
+    base: dict[str, Any] = dict(anchor_id=anchor.id, arxiv_id=anchor.arxiv_id, cited_title=anchor.cited_title, cited_date=anchor.cited_date.text, claims=claims)
     if found.status is not LookupStatus.FOUND or found.paper is None:
         return AnchorCheck(status=found.status, error=found.error, **base)
     paper = found.paper
     match, note = compare_titles(anchor.cited_title, paper.title), ""
-    if (
+    if match is TitleMatch.DIFFERENT and first_version and first_version.status is LookupStatus.UNCHECKED:
+        note = f"version 1's title {UNAVAILABLE}"
+    elif (
         match is TitleMatch.DIFFERENT
         and first_version
         and first_version.paper
@@ -48,6 +61,16 @@ def _check(anchor: AnchorPaper, found: Lookup, first_version: Lookup | None, cla
     )
 
 
+def _lookup(source: PaperSource, ids: Sequence[str]) -> dict[str, Lookup]:
+    """source.lookup, with every ID UNCHECKED when arXiv cannot be reached (a cassette miss still fails the run)."""
+    if not ids:
+        return {}
+    try:
+        return source.lookup(ids)
+    except ProviderError as exc:
+        return {i: Lookup(requested=i, status=LookupStatus.UNCHECKED, error=f"{UNAVAILABLE} ({exc.message})") for i in ids}
+
+
 def verify_anchors(state: RunState, runtime: Runtime[RunContext]) -> dict:
     """One batched lookup for all anchors, a second only for titles that changed between versions."""
     line = state["line"]
@@ -55,7 +78,7 @@ def verify_anchors(state: RunState, runtime: Runtime[RunContext]) -> dict:
     links = link_anchors(line.prompt.claims, anchors)
     supports = {a: [c for c, ids in links.items() if a in ids] for a in (x.id for x in anchors)}
     with services(runtime).sending(node="verify_anchors") as source:
-        found = source.lookup([a.arxiv_id for a in anchors]) if anchors else {}
+        found = _lookup(source, [a.arxiv_id for a in anchors])
         changed = [
             a.arxiv_id
             for a in anchors
@@ -63,7 +86,7 @@ def verify_anchors(state: RunState, runtime: Runtime[RunContext]) -> dict:
             and (hit.paper.version or 1) > 1
             and compare_titles(a.cited_title, hit.paper.title) is TitleMatch.DIFFERENT
         ]
-        firsts = source.lookup([f"{i}v1" for i in changed]) if changed else {}
+        firsts = _lookup(source, [f"{i}v1" for i in changed])
     checks = [_check(a, found[a.arxiv_id], firsts.get(f"{a.arxiv_id}v1"), supports[a.id]) for a in anchors]
     papers = {look.paper.arxiv_id: look.paper for look in found.values() if look.paper is not None}
     results = {c.id: ClaimResult(claim_id=c.id, anchored_by=links[c.id]) for c in line.prompt.claims}
