@@ -160,6 +160,8 @@ def _in_stable_order(interactions: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 def build(scenario: Scenario, *, repo: Path = REPO) -> tuple[Path, dict[str, Any]]:
     """Run the graph against the scenario and write its cassette; returns the path and final state."""
+    if scenario.arxiv_from == "index":
+        raise ValueError(f"{scenario.cassette} is recorded against the index stand-in: use evals.authoring.record_against_index")
     loaded = load_line(repo / scenario.line)
     settings = load_settings(overrides=dict(scenario.models or {}))
     request = RunRequest(mode="replay", run_date=scenario.run_date, use_cache=False, settings=settings)
@@ -186,6 +188,10 @@ def main(argv: list[str]) -> int:
         return 2
     for name in argv:
         scenario = load_scenario(Path(name))
+        if scenario.arxiv_from == "index":
+            # Built here it would get no papers at all: its searches are the index engine's to answer.
+            print(f"{name}: skipped; record it with .venv/bin/python -m evals.authoring.record_against_index {name}")
+            continue
         path, state = build(scenario)
         verdicts = {k: str(v.verdict.verdict) for k, v in sorted(state.get("claim_results", {}).items()) if v.verdict}
         print(f"{path.relative_to(REPO)}: {len(state.get('proposals', []))} proposals, verdicts {verdicts}")

@@ -45,6 +45,10 @@ class Scenario(_Spec):
     line: Path
     cassette: Path
     run_date: dt.date
+    arxiv_from: Literal["scenario", "index"] = Field(
+        default="scenario",
+        description="Who answers arXiv: the scenario's lists (build_cassette.py) or the local index stand-in (record_against_index.py).",
+    )
     models: dict[str, str] | None = Field(default=None, description="Role -> model string; default: Retest's defaults.")
     arxiv: ArxivScript = Field(default_factory=ArxivScript)
     claims: dict[str, ClaimScript]
