@@ -70,7 +70,14 @@ class ArxivWait(_Event):
     reason: str
 
 
-RunEvent = Annotated[RunStarted | ClaimStage | NodeFinished | CallFinished | ArxivWait, Field(discriminator="kind")]
+class LineWarning(_Event):
+    """Something about the line, found when it was read and before anything was paid for."""
+
+    kind: Literal["line_warning"] = "line_warning"
+    message: str = Field(description="Names the file and line, and what a run does about it.")
+
+
+RunEvent = Annotated[RunStarted | ClaimStage | NodeFinished | CallFinished | ArxivWait | LineWarning, Field(discriminator="kind")]
 EVENT_ADAPTER: TypeAdapter[RunEvent] = TypeAdapter(RunEvent)
 Listener = Callable[[RunEvent], None]
 

@@ -25,14 +25,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent import __version__
 from agent.config import Settings, load_settings, settings_from_saved
 from agent.errors import ConflictError, InputError, RetestError
-from agent.events import NodeFinished, RunEvent, RunStarted
+from agent.events import LineWarning, NodeFinished, RunEvent, RunStarted
 from agent.graph.build import build_graph, line_steps
 from agent.graph.context import RunContext
 from agent.graph.records import ClaimResult, UngroundedCitation, UsageRecord
 from agent.graph.serde import serializer
 from agent.graph.state import RunState
+from agent.line.checks import line_problems, not_retestable
 from agent.line.models import Line
-from agent.line.read import load_line
+from agent.line.read import LoadedLine, load_line
 from agent.llm.base import total_cost
 from agent.proposals import Proposal
 from agent.recording import cassette, incomplete_path
@@ -187,6 +188,7 @@ def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: P
     started = now or dt.datetime.now(dt.UTC)
     run_date = request.run_date or started.date()
     request = request.on(run_date)
+    _check_retestable(line_path, loaded, run_date)
     # Before the run is recorded: a missing key or bad model string leaves no run behind.
     services = build_services(request, store)
     run = RunRecord(
@@ -205,8 +207,22 @@ def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: P
     )
     insert_run(store, run)
     if progress:
+        for message in [*loaded.warnings, *map(str, line_problems(loaded, run_date))]:
+            progress(LineWarning(message=message))
         progress(RunStarted(run_id=run.id, claims=[c.id for c in loaded.line.prompt.claims], steps=line_steps()))
     return _execute(run, {"run_id": run.id, "line": loaded.line, "run_date": run_date}, request, services, store, progress)
+
+
+def _check_retestable(line_path: Path, loaded: LoadedLine, run_date: dt.date) -> None:
+    """InputError before anything is recorded or paid when no claim of the line can be re-tested on `run_date`."""
+    claims = loaded.line.prompt.claims
+    skipped = not_retestable(loaded.line, run_date)
+    if claims and set(skipped) == {c.id for c in claims}:
+        first = next(iter(skipped.values()))
+        raise InputError(
+            f"{line_path}: no claim can be re-tested on {run_date.isoformat()} ({first})",
+            hint="Give a later --run-date, or check the claims' dates.",
+        )
 
 
 def resume_run(run_id: str, store: Store, *, progress: Progress | None = None) -> RunOutcome:

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from agent.cli.app import app, date_option, err, out
 from agent.errors import ExitCode, InputError
-from agent.events import ArxivWait, CallFinished, ClaimStage, NodeFinished, RunEvent, RunStarted
+from agent.events import ArxivWait, CallFinished, ClaimStage, LineWarning, NodeFinished, RunEvent, RunStarted
 from agent.llm.base import money, total_cost
 from agent.store import Store
 
@@ -93,6 +93,9 @@ class ProgressView:
                 self.costs.append(event.cost_usd)
             case ArxivWait():
                 self.waiting = f"waiting {event.seconds:g} s for arXiv ({event.reason})"
+            case LineWarning():
+                # Above the live table, where it stays readable after the run.
+                self.live.console.print(f"warning: {event.message}", markup=False, highlight=False, soft_wrap=True)
         self.live.update(self._table())
 
 

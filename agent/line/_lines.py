@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from agent.line.arxiv_id import ARXIV_ID_FORMS
 
@@ -18,7 +19,7 @@ class ItemLines:
     claims: dict[str, int] = field(default_factory=dict)
     anchors: dict[str, int] = field(default_factory=dict)
 
-    def where(self, source: str, kind: str, item_id: str) -> str:
+    def where(self, source: str, kind: Literal["claim", "anchor"], item_id: str) -> str:
         """'file:line' for the item, or the file alone when its line is not known."""
         found = (self.claims if kind == "claim" else self.anchors).get(item_id)
         return f"{source}:{found}" if found else source

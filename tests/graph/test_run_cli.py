@@ -15,7 +15,7 @@ import pytest
 import agent.cli.run_cmd as run_cmd
 import agent.runner as runner
 from agent.cli import run as cli
-from agent.events import NodeFinished, RunEvent, RunStarted
+from agent.events import LineWarning, NodeFinished, RunEvent, RunStarted
 from agent.recording import incomplete_path
 from agent.runner import cassette_run_date, load_state, start_run
 from agent.runs import RunRecord, RunStatus, get_run, insert_run, list_runs
@@ -189,3 +189,33 @@ def test_runs_prints_a_line_name_verbatim(capsys: pytest.CaptureFixture[str], mo
     _insert(Store.open(), "20261129-212400-3f9a", line="/lines/notes[red]-2026.txt")
     assert cli(["runs"]) == 0
     assert "notes[red]-2026.txt" in capsys.readouterr().out
+
+
+def test_what_a_run_cannot_do_is_said_before_it_pays(tmp_path: Path) -> None:
+    line = tmp_path / "line.txt"
+    text = LINE.read_text(encoding="utf-8")
+    # C2 dated after the run date, and a repeated claim: warned with file and line, the run goes on.
+    text = text.replace("warmth proved as mimicable as task performance (~2026).", "warmth proved as mimicable as task performance (~2027).")
+    repeated = "- Wages in AGI scenarios converge to computational replication cost, not to scarcity or human preference (~2025).\n"
+    line.write_text(text.replace(repeated, repeated + repeated), encoding="utf-8")
+    seen: list[RunEvent] = []
+
+    def stop_at_start(event: RunEvent) -> None:
+        seen.append(event)
+        if isinstance(event, RunStarted):
+            raise KeyboardInterrupt
+
+    request = RunRequest(mode="replay", cassette=CASSETTE, run_date=dt.date(2026, 11, 29))
+    with pytest.raises(KeyboardInterrupt):
+        start_run(line, request, Store.open(), progress=stop_at_start)
+    warnings = [e.message for e in seen if isinstance(e, LineWarning)]
+    assert any("not re-testable" in w and f"{line}:" in w for w in warnings), warnings
+    assert any("claim C2 repeats claim C1" in w and f"{line}:54" in w for w in warnings), warnings
+    assert isinstance(seen[-1], RunStarted), "warnings come before the run starts"
+
+
+def test_a_line_with_no_claim_to_re_test_is_refused_before_a_run_is_recorded(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["run", str(LINE), "--replay", str(CASSETTE), "--run-date", "2020-01-01"]) == 2
+    err = " ".join(_err(capsys).split())
+    assert "no claim can be re-tested on 2020-01-01" in err and "--run-date" in err
+    assert list_runs(Store.open()) == []
