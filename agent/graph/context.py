@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
@@ -19,6 +19,9 @@ from agent.graph.records import UsageRecord
 from agent.llm.base import AnswerError, ModelClient, Usage
 from agent.prompts import Prompt, load_prompt
 from agent.sources.models import Lookup, Paper
+
+if TYPE_CHECKING:
+    from agent.graph.tasks import ModelTask
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -53,20 +56,19 @@ class RunContext:
     max_results_per_query: int = 10
     prompts_used: dict[str, str] = field(default_factory=dict)
 
-    def ask(
-        self, *, role: str, node: str, claim_id: str | None, prompt: str, schema: type[T], values: dict[str, str], max_tokens: int | None = None
-    ) -> tuple[T, UsageRecord]:
-        """Render a prompt file, call the role's model within the prompt's output budget (or `max_tokens`), and account for the call.
+    def ask(self, task: ModelTask[T], *, claim_id: str | None, values: dict[str, str], max_tokens: int | None = None) -> tuple[T, UsageRecord]:
+        """Render the task's prompt file, call its role's model within the prompt's output budget (or `max_tokens`), and account for the call.
 
         An unusable answer raises the client's AnswerError (truncated, refused,
         invalid after the retry) with its cost accounted: `accounted` holds the
         usage record, for a node that carries on past the failure.
         """
-        loaded: Prompt = load_prompt(prompt)
+        node, role, schema = task.node, task.role, task.schema
+        loaded: Prompt = load_prompt(task.prompt)
         self.prompts_used[loaded.name] = loaded.sha256
         instructions, data = loaded.render(**values)
         client = self.models[role]
-        task = f"{node} {claim_id}" if claim_id else node
+        label = f"{node} {claim_id}" if claim_id else node
 
         def account(u: Usage) -> UsageRecord:
             record = UsageRecord(
@@ -95,7 +97,7 @@ class RunContext:
 
         try:
             with call_context(node=node, claim=claim_id):
-                completion = client.complete(task=task, instructions=instructions, data=data, schema=schema, max_tokens=max_tokens or loaded.max_output_tokens)
+                completion = client.complete(task=label, instructions=instructions, data=data, schema=schema, max_tokens=max_tokens or loaded.max_output_tokens)
         except AnswerError as exc:
             if exc.usage is not None:
                 exc.accounted.append(account(exc.usage))

@@ -68,3 +68,12 @@ def test_langgraph_json_points_at_a_compiled_graph():
     module = importlib.import_module(path.removeprefix("./").removesuffix(".py").replace("/", "."))
     graph = getattr(module, attr)
     assert {"verify_anchors", "claim", "ground_check", "review"} <= set(graph.get_graph().nodes)
+
+
+def test_every_model_task_has_its_prompt_file_and_every_prompt_a_task() -> None:
+    from agent.config import ROLES
+    from agent.graph.tasks import TASKS
+
+    files = {p.stem for p in (Path(__file__).resolve().parents[2] / "prompts").glob("*.md")}
+    assert {t.prompt for t in TASKS} == files, "a prompt nobody asks, or a task without its prompt"
+    assert {t.role for t in TASKS} == set(ROLES), "a role no task uses, or a task for a role that has no model"

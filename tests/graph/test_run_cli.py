@@ -131,10 +131,8 @@ def test_runs_never_cuts_a_run_id(capsys: pytest.CaptureFixture[str], monkeypatc
     assert "20261129-212400-3f9a" in out and "awaiting_review" in out, "the ID is what `retest review` needs"
 
 
-@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
-def test_an_interrupted_recording_keeps_its_paid_calls_and_resume_records_on(standins, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the imported fixture
-    arxiv, model = standins
-    cassette = tmp_path / "recorded.yaml"
+def _record_until_anchors_are_checked(cassette: Path) -> RunRecord:
+    """Start a record run and press Ctrl-C once the anchors' step is checkpointed; the run it leaves."""
     request = RunRequest(mode="record", cassette=cassette, run_date=dt.date(2026, 11, 29))
 
     def stop_after_anchors(event: RunEvent) -> None:
@@ -144,6 +142,14 @@ def test_an_interrupted_recording_keeps_its_paid_calls_and_resume_records_on(sta
     with pytest.raises(KeyboardInterrupt):
         start_run(LINE, request, Store.open(), progress=stop_after_anchors)
     (run,) = list_runs(Store.open())
+    return run
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_an_interrupted_recording_keeps_its_paid_calls_and_resume_records_on(standins, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the imported fixture
+    arxiv, model = standins
+    cassette = tmp_path / "recorded.yaml"
+    run = _record_until_anchors_are_checked(cassette)
     assert load_state(run.id, Store.open())[1], "the anchors' step was checkpointed"
     assert not cassette.exists(), "an interrupted recording never passes for a whole one"
     kept = incomplete_path(cassette)
@@ -168,15 +174,7 @@ def test_an_interrupted_recording_keeps_its_paid_calls_and_resume_records_on(sta
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 def test_a_recording_resumed_without_its_kept_calls_is_refused(standins, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the imported fixture
     cassette = tmp_path / "recorded.yaml"
-    request = RunRequest(mode="record", cassette=cassette, run_date=dt.date(2026, 11, 29))
-
-    def stop_after_anchors(event: RunEvent) -> None:
-        if isinstance(event, NodeFinished) and event.node == "verify_anchors":
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        start_run(LINE, request, Store.open(), progress=stop_after_anchors)
-    (run,) = list_runs(Store.open())
+    run = _record_until_anchors_are_checked(cassette)
     incomplete_path(cassette).unlink()
     assert cli(["resume", run.id]) == 2
     err = " ".join(_err(capsys).split())

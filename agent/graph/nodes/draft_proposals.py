@@ -20,6 +20,7 @@ from agent.graph.evidence import paper_blocks
 from agent.graph.nodes.propose_questions import verdict_lines
 from agent.graph.records import AnchorCheck, DateCheck, Stance, UsageRecord
 from agent.graph.state import RunState
+from agent.graph.tasks import DRAFT_PROPOSALS
 from agent.line.arxiv_id import base_id
 from agent.line.models import Line
 from agent.llm.base import TruncatedAnswer
@@ -125,7 +126,7 @@ def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
 
 def _drafted(ctx: RunContext, values: dict[str, str]) -> tuple[DraftSet, list[UsageRecord]]:
     """The writer's draft and the usage of every call it took: a truncated draft gets one more try with twice the budget."""
-    ask = partial(ctx.ask, role="writer", node="draft_proposals", claim_id=None, prompt="draft_proposals", schema=DraftSet, values=values)
+    ask = partial(ctx.ask, DRAFT_PROPOSALS, claim_id=None, values=values)
     try:
         draft, usage = ask()
         return draft, [usage]

@@ -11,11 +11,11 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from agent.events import ClaimStage
-from agent.graph.answers import Judgement
 from agent.graph.context import RunContext, services
 from agent.graph.evidence import base_id, scrub
 from agent.graph.records import ClaimResult, Finding, Stance, Verdict, VerdictKind
 from agent.graph.state import ClaimState
+from agent.graph.tasks import JUDGE
 from agent.llm.base import AnswerError
 
 
@@ -59,11 +59,8 @@ def _judged(state: ClaimState, runtime: Runtime[RunContext], relevant: list[Find
     claim, result = state["claim"], state["result"]
     findings = "\n".join(f'- arXiv:{f.arxiv_id} [{f.stance}] confidence {f.confidence:.2f}: "{f.quote}"' for f in relevant)
     answer, record = services(runtime).ask(
-        role="judge",
-        node="judge",
+        JUDGE,
         claim_id=claim.id,
-        prompt="judge",
-        schema=Judgement,
         values={
             "claim_id": claim.id,
             "claim": claim.text,

@@ -11,10 +11,10 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from agent.events import ClaimStage
-from agent.graph.answers import QueryPlan
 from agent.graph.context import RunContext, services
 from agent.graph.records import ClaimResult, SearchedQuery
 from agent.graph.state import ClaimState
+from agent.graph.tasks import PLAN_QUERIES
 from agent.llm.base import AnswerError
 
 
@@ -25,11 +25,8 @@ def plan_queries(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     result = state.get("result") or ClaimResult(claim_id=claim.id)
     try:
         plan, usage = services(runtime).ask(
-            role="planner",
-            node="plan_queries",
+            PLAN_QUERIES,
             claim_id=claim.id,
-            prompt="plan_queries",
-            schema=QueryPlan,
             values={
                 "role": line.prompt.role,
                 "claim_id": claim.id,

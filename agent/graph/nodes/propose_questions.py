@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from agent.graph.answers import QuestionSet
 from agent.graph.context import RunContext, services
 from agent.graph.records import ResearchQuestion
 from agent.graph.state import RunState
+from agent.graph.tasks import PROPOSE_QUESTIONS
 
 
 def verdict_lines(state: RunState) -> str:
@@ -23,11 +23,8 @@ def verdict_lines(state: RunState) -> str:
 def propose_questions(state: RunState, runtime: Runtime[RunContext]) -> dict:
     line = state["line"]
     answer, usage = services(runtime).ask(
-        role="writer",
-        node="propose_questions",
+        PROPOSE_QUESTIONS,
         claim_id=None,
-        prompt="propose_questions",
-        schema=QuestionSet,
         values={
             "role": line.prompt.role,
             "open_question": line.prompt.open_question,

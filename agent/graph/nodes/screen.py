@@ -10,11 +10,11 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from agent.events import ClaimStage
-from agent.graph.answers import ScreeningBatch
 from agent.graph.context import RunContext, services
 from agent.graph.evidence import base_id, normalise_space, paper_blocks, quote_problem
 from agent.graph.records import DroppedQuote, Finding
 from agent.graph.state import ClaimState
+from agent.graph.tasks import SCREEN
 from agent.llm.base import AnswerError
 
 
@@ -26,11 +26,8 @@ def screen(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     get_stream_writer()(ClaimStage(claim=claim.id, stage=f"screening {len(papers)} papers"))
     try:
         batch, usage = services(runtime).ask(
-            role="screener",
-            node="screen",
+            SCREEN,
             claim_id=claim.id,
-            prompt="screen",
-            schema=ScreeningBatch,
             values={"claim_id": claim.id, "claim": claim.text, "claim_date": claim.date.text, "papers": paper_blocks(papers)},
         )
     except AnswerError as exc:
