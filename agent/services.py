@@ -83,25 +83,24 @@ def paper_source(settings: Settings, mode: Mode, store: Store | None, *, use_cac
 
     path = index_path(settings)
     if settings.source == "local":
-        return local_source(path, today)
+        return local_source(path, today, source="local")
     if settings.source == "arxiv" or mode in ("record", "replay") or not (path / INFO_FILE).is_file():
         return arxiv_source(settings, mode, store, use_cache=use_cache, today=today)
     from agent.index.source import RoutedSource
 
-    return RoutedSource(local_source(path, today), arxiv_source(settings, mode, store, use_cache=use_cache, today=today))
+    return RoutedSource(local_source(path, today, source="auto"), arxiv_source(settings, mode, store, use_cache=use_cache, today=today))
 
 
-def local_source(path: Path, today: dt.date | None) -> LocalSource:
+def local_source(path: Path, today: dt.date | None, *, source: str = "local") -> LocalSource:
     """A LocalSource over the index at `path`; InputError naming `retest index build` when there is none."""
     from agent.errors import InputError
-    from agent.index.engine import open_index
-    from agent.index.source import LocalSource
+    from agent.index.source import LocalSource, shared_index
 
     try:
-        index = open_index(path)
+        index = shared_index(path)
     except InputError as exc:
         raise InputError(
-            f"--source local searches the local arXiv index, and {exc.message}",
+            f"--source {source} searches the local arXiv index, and {exc.message}",
             hint=f"Build it with `retest index build FILE... --index {path}` (see `retest index build --help`), or run with --source arxiv.",
         ) from exc
     return LocalSource(index, today=today)

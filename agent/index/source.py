@@ -17,12 +17,15 @@ each query and the report prints it, so an absence of evidence says where nobody
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Protocol
 
 from agent.errors import InputError
-from agent.index.engine import LocalIndex
+from agent.index.engine import INFO_FILE, LocalIndex, open_index
 from agent.index.query import QueryError
 from agent.index.records import IndexRecord
 from agent.line.arxiv_id import clean, parse_arxiv_id
@@ -52,6 +55,29 @@ class Remote(Protocol):
 
     @property
     def requests_sent(self) -> int: ...
+
+
+_OPEN: dict[Path, tuple[int, LocalIndex]] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def shared_index(path: str | os.PathLike[str]) -> LocalIndex:
+    """The index at `path`, opened once per process and shared (searches are thread-safe; each takes its own searcher).
+
+    `run --all` builds a source per line: opening the index for each would cost the
+    opening and the memory of its caches every time. A rebuilt or updated index (its
+    info.json rewritten) is opened anew. InputError as `open_index` when there is none.
+    """
+    directory = Path(path).resolve()
+    try:
+        stamp = (directory / INFO_FILE).stat().st_mtime_ns
+    except OSError:
+        return open_index(directory)  # no index there: open_index says so, naming `retest index build`
+    with _OPEN_LOCK:
+        cached = _OPEN.get(directory)
+        if cached is None or cached[0] != stamp:
+            cached = _OPEN[directory] = (stamp, open_index(directory))
+        return cached[1]
 
 
 def to_paper(record: IndexRecord) -> Paper:

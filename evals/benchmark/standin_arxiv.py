@@ -1,4 +1,8 @@
-"""What the stand-in arXiv API answers: real paper metadata in arXiv's Atom format.
+"""Hand-picked arXiv answers (the benchmark's stand-in before it answered from a local index).
+
+The benchmark's server (serve.py) now answers from an index of real metadata through
+agent.index.standin; this module stays for tests/library/test_bench_standins.py, which runs
+a whole line in-process against these answers, and for `VERSIONS` (bench_index uses it).
 
 Searches return the demo line's catalogued papers (evals/data/arxiv-papers.json) first
 submitted inside the query's submittedDate window, a few per query, chosen
