@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, ResearchQuestion, SearchedQuery, UngroundedCitation, UsageRecord
+from agent.line.citable import scrub_citable
 from agent.llm.base import Usage, money
 from agent.proposals import Decision, Proposal
 from agent.runs import RunRecord
@@ -46,6 +47,15 @@ def _sum(scope: str, records: list[UsageRecord]) -> CostLine:
     return CostLine(scope=scope, calls=total.calls, input_tokens=total.input_tokens, output_tokens=total.output_tokens, cost_usd=total.cost_usd)
 
 
+def _citable(text: str, papers: dict[str, Paper]) -> str:
+    """Model text as the report shows it: every ID outside the run's papers removed, however encoded."""
+    return scrub_citable(text, set(papers))[0]
+
+
+def _scrubbed_questions(questions: list[ResearchQuestion], papers: dict[str, Paper]) -> list[ResearchQuestion]:
+    return [q.model_copy(update={"text": _citable(q.text, papers)}) for q in questions]
+
+
 def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...], usage: list[UsageRecord]) -> Report:
     line = state.get("line")
     by_node: dict[str, list[UsageRecord]] = {}
@@ -62,7 +72,7 @@ def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...]
         anchors=state.get("anchor_checks", []),
         results=[results[k] for k in sorted(results)],
         contradictions=state.get("contradictions", []),
-        questions=state.get("questions", []),
+        questions=_scrubbed_questions(state.get("questions", []), state.get("papers", {})),
         proposals=state.get("proposals", []),
         ungrounded=state.get("ungrounded", []),
         decisions=sorted(state.get("decisions", {}).values(), key=lambda d: d.proposal_id),
@@ -109,7 +119,7 @@ def _result_lines(r: ClaimResult, claim: str, papers: dict[str, Paper]) -> list[
     anchors = ", ".join(r.anchored_by) if r.anchored_by else "rests on no anchor"
     out = [f"### {r.claim_id}: {v.verdict if v else 'not judged'}", "", f"> {claim}", "", f"Anchors: {anchors}."]
     if v:
-        out += ["", v.rationale]
+        out += ["", _citable(v.rationale, papers)]
     if r.error:
         out += ["", f"Error: {r.error}"]
     for f in r.findings:
@@ -124,6 +134,14 @@ def _result_lines(r: ClaimResult, claim: str, papers: dict[str, Paper]) -> list[
     out += [f"- query failed: [{q.aim}] {q.query!r}: {q.error}" for q in r.queries if q.error]
     out += [f'- quote dropped: arXiv:{d.arxiv_id} "{d.quote}": {d.reason}' for d in r.dropped_quote_reasons]
     return [*out, ""]
+
+
+def _shown(p: Proposal, papers: dict[str, Paper]) -> Proposal:
+    """A proposal's model-written fields as the report prints them (ground_check scrubbed them already; this holds if it did not)."""
+    fields = {name: _citable(getattr(p, name), papers) for name in ("target", "after", "rationale")}
+    new_date = _citable(p.new_date, papers) if p.new_date else p.new_date
+    evidence = [e.model_copy(update={"quote": _citable(e.quote, papers), "title": _citable(e.title, papers)}) for e in p.evidence]
+    return p.model_copy(update={**fields, "new_date": new_date, "evidence": evidence})
 
 
 def render_markdown(rep: Report) -> str:
@@ -152,11 +170,12 @@ def render_markdown(rep: Report) -> str:
         "- none inside the window"
     ]
     out += ["", "## Research questions", ""]
-    out += [f"- {q.id}: {q.text} (motivated by {', '.join(q.motivated_by) or '-'})" for q in rep.questions] or ["- none"]
+    out += [f"- {q.id}: {_citable(q.text, rep.papers)} (motivated by {', '.join(q.motivated_by) or '-'})" for q in rep.questions] or ["- none"]
     out += ["", "## Proposals", ""]
     decisions = {d.proposal_id: d for d in rep.decisions}
     for p in rep.proposals:
         d = decisions.get(p.id)
+        p = _shown(p, rep.papers)
         state = f"{d.kind} by {d.reviewer} at {d.at:%Y-%m-%d %H:%M}" + (f" ({d.reason})" if d.reason else "") if d else "pending"
         out += [f"### {p.id} {p.kind} {p.target} — {state}" + ("" if p.grounded else " — NOT GROUNDED"), ""]
         if p.before:

@@ -29,13 +29,29 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from agent.line.arxiv_id import ID_IN_TEXT, base_id, ids_in
+from agent.line.arxiv_id import base_id, ids_in
+from agent.line.citable import REMOVED, citable_text, foreign_ids, scrub_citable
 from agent.prompts import data_block, join_blocks
 from agent.sources.models import Paper
 
-__all__ = ["REMOVED", "base_id", "ids_in", "normalise_space", "paper_blocks", "quote_in", "quote_problem", "quote_tokens", "scrub"]
+__all__ = [
+    "MIN_QUOTE_WORDS",
+    "REMOVED",
+    "base_id",
+    "citable_text",
+    "foreign_ids",
+    "ids_in",
+    "normalise_space",
+    "paper_blocks",
+    "quote_in",
+    "quote_problem",
+    "quote_tokens",
+    "quote_words",
+    "scrub",
+]
 
-REMOVED = "[ungrounded citation removed]"
+# A quote shorter than this carries no claim of its own ("wages"), so it grounds nothing.
+MIN_QUOTE_WORDS = 4
 _SPACE = re.compile(r"\s+")
 
 _TEX_SYMBOLS = {
@@ -157,14 +173,11 @@ def paper_blocks(papers: list[Paper]) -> str:
     return join_blocks([data_block(f"arXiv:{p.arxiv_id}", f"Title: {p.title}\nSubmitted: {p.published.isoformat()}\nAbstract: {p.summary}") for p in papers])
 
 
+def quote_words(quote: str) -> int:
+    """How many words (not symbols) `quote` has in the canonical form."""
+    return sum(1 for token in quote_tokens(quote) if token[0].isalnum())
+
+
 def scrub(text: str, allowed: set[str]) -> tuple[str, list[str]]:
-    """Replace every mention of an ID outside `allowed`; returns the new text and the removed IDs."""
-    removed: list[str] = []
-
-    def repl(m: re.Match[str]) -> str:
-        if m["base"] in allowed:
-            return m.group(0)
-        removed.append(m["base"])
-        return REMOVED
-
-    return ID_IN_TEXT.sub(repl, text), list(dict.fromkeys(removed))
+    """Replace every mention of an ID outside `allowed`, however encoded (agent.line.citable); returns the new text and the removed IDs."""
+    return scrub_citable(text, allowed)

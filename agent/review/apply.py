@@ -7,7 +7,10 @@ overrides both. Safety, in this order:
 1. idempotent: a target whose changelog already names the run is left alone;
 2. conflict: the line file must still have the hash the run read, unless forced;
 3. a target that exists and is not the run's line file is only replaced when forced;
-4. the old target is copied to the backup directory, then the new text is
+4. no accepted text may cite an arXiv ID the run did not retrieve, however
+   encoded (agent.line.citable), even with --force: ground_check removes them,
+   and this holds for state that did not pass through it;
+5. the old target is copied to the backup directory, then the new text is
    written to a temporary file beside it and renamed over it (os.replace), so a
    crash leaves either the old file or the new one.
 """
@@ -25,7 +28,7 @@ from agent.errors import ConflictError, InputError, LineFormatError
 from agent.line.markdown import render_markdown
 from agent.line.models import ChangelogEntry, Line
 from agent.line.read import LoadedLine, load_line, write_text_atomic
-from agent.review.changes import Accepted, accepted, apply_one, changelog_line
+from agent.review.changes import Accepted, accepted, apply_one, changelog_line, refuse_foreign_citations
 from agent.review.review_run import ReviewRun
 
 
@@ -144,6 +147,7 @@ def apply_review(
     items = accepted(review.proposals, review.decisions)
     if not items:
         return ApplyResult(ApplyStatus.NOTHING_ACCEPTED, target)
+    refuse_foreign_citations(items, set(review.papers), review.run.id)
     if not force:
         _check_unchanged(review, source, loaded)
         if target.exists() and not same_file:

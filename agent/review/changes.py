@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.errors import InputError
-from agent.line.arxiv_id import PREFIX, is_arxiv_id
+from agent.errors import ConflictError, InputError
+from agent.line.arxiv_id import PREFIX, base_id, is_arxiv_id
+from agent.line.citable import foreign_ids
 from agent.line.dates import DATE_FORMS, parse_fuzzy_date
 from agent.line.models import AnchorPaper, Claim, Flag, FuzzyDate, Line, SourceNote
 from agent.proposals import Decision, DecisionKind, Proposal, ProposalKind
@@ -42,6 +43,38 @@ def accepted(proposals: list[Proposal], decisions: dict[str, Decision]) -> list[
     """Accepted and edited proposals in draft order."""
     keep = (DecisionKind.ACCEPT, DecisionKind.EDIT)
     return [Accepted(p, decisions[p.id]) for p in proposals if p.id in decisions and decisions[p.id].kind in keep]
+
+
+def written_texts(item: Accepted) -> dict[str, str]:
+    """Every text of an accepted proposal that reaches a line file or an export, by field."""
+    p = item.proposal
+    texts = {"after": item.after, "target": p.target, "rationale": p.rationale, "new_date": p.new_date or ""}
+    for n, e in enumerate(p.evidence, start=1):
+        texts |= {f"evidence {n} id": e.arxiv_id, f"evidence {n} title": e.title, f"evidence {n} quote": e.quote}
+    return texts
+
+
+def foreign_citations(item: Accepted, verified: set[str]) -> list[str]:
+    """'field: ID' for every identifier (however encoded, see agent.line.citable) outside `verified`."""
+    found = []
+    for where, text in written_texts(item).items():
+        if where.endswith(" id"):  # an evidence ID is one ID as written (a version folded), not free text
+            ids = [] if base_id(text) in verified else [base_id(text)]
+        else:
+            ids = foreign_ids(text, verified)
+        found += [f"{where}: {i}" for i in ids]
+    return found
+
+
+def refuse_foreign_citations(items: list[Accepted], verified: set[str], run_id: str) -> None:
+    """ConflictError naming each accepted proposal whose text cites a paper the run did not retrieve."""
+    bad = {item.proposal.id: found for item in items if (found := foreign_citations(item, verified))}
+    if bad:
+        detail = "; ".join(f"{pid} ({', '.join(found)})" for pid, found in bad.items())
+        raise ConflictError(
+            f"run {run_id}: accepted text cites arXiv IDs the run never retrieved, so nothing was written: {detail}",
+            hint="Only papers the run retrieved may be cited. Reject or edit the proposal while its review is open, or re-run the line.",
+        )
 
 
 def split_claim_text(text: str, default_date: str | None) -> tuple[str, str | None]:

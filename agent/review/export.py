@@ -9,7 +9,7 @@ from typing import Any
 
 from agent.errors import InputError
 from agent.proposals import Evidence
-from agent.review.changes import accepted
+from agent.review.changes import accepted, refuse_foreign_citations
 from agent.review.review_run import ReviewRun
 from agent.sources.models import Paper
 
@@ -21,7 +21,10 @@ def cited_papers(review: ReviewRun) -> list[Paper]:
     """Every paper cited as evidence by an accepted or edited proposal, in order of first citation."""
     papers = review.papers
     seen: dict[str, Paper] = {}
-    for item in accepted(review.proposals, review.decisions):
+    items = accepted(review.proposals, review.decisions)
+    # An export is a citation list: it never carries an ID the run did not retrieve (see apply's rule 4).
+    refuse_foreign_citations(items, set(papers), review.run.id)
+    for item in items:
         for evidence in item.proposal.evidence:
             if evidence.arxiv_id not in seen:
                 seen[evidence.arxiv_id] = papers.get(evidence.arxiv_id) or _from_evidence(evidence)

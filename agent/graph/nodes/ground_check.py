@@ -1,47 +1,88 @@
 """ground_check: no proposal may cite a paper this run did not retrieve and verify.
 
-Anything else is removed and reported as an ungrounded citation, never silently.
+Every text field of every proposal (after, rationale, target, new_date, the
+evidence's titles and quotes) is read through agent.line.citable, so an ID
+hidden by emphasis, an escape, an entity, a full-width or invisible character
+is found like a plain one. Only the run's retrieved papers (their IDs, never
+anything their titles or abstracts say) are citable. Anything else is removed
+and reported as an ungrounded citation, never silently; so is evidence whose
+quote is too short to carry a claim. `before` is the line's own text, drafted
+by code, and is left as it is.
 """
 
 from __future__ import annotations
 
-from agent.graph.evidence import base_id, quote_in, scrub
+from agent.graph.evidence import MIN_QUOTE_WORDS, base_id, foreign_ids, quote_in, quote_words, scrub
 from agent.graph.records import UngroundedCitation
 from agent.graph.state import RunState
-from agent.proposals import Proposal, ProposalKind
+from agent.proposals import Evidence, Proposal, ProposalKind
 from agent.sources.models import Paper
+
+_NEEDS_EVIDENCE = (ProposalKind.REVISE_CLAIM, ProposalKind.ADD_NOTE, ProposalKind.ADD_ANCHOR, ProposalKind.REPLACE_ANCHOR)
+# Anchor corrections are drafted by code from the arXiv lookup: the paper itself is the evidence, no quote needed.
+_QUOTE_FREE = (ProposalKind.ADD_ANCHOR, ProposalKind.REPLACE_ANCHOR)
+
+
+def _unusable(proposal: Proposal, item: Evidence, paper: Paper | None) -> str | None:
+    """Why `item` grounds nothing, or None when it is usable."""
+    if paper is None:
+        return "not retrieved in this run"
+    if item.quote and not quote_in(item.quote, paper.summary):
+        return "quote not found in the abstract"
+    if proposal.kind not in _QUOTE_FREE and quote_words(item.quote) < MIN_QUOTE_WORDS:
+        return f"quote too short to ground anything (fewer than {MIN_QUOTE_WORDS} words)"
+    return None
+
+
+def _evidence(proposal: Proposal, papers: dict[str, Paper], report: list[UngroundedCitation]) -> list[Evidence]:
+    verified = set(papers)
+    kept = []
+    for item in proposal.evidence:
+        arxiv_id = base_id(item.arxiv_id)
+        paper = papers.get(arxiv_id)
+        reason = _unusable(proposal, item, paper)
+        if reason:
+            report.append(UngroundedCitation(proposal_id=proposal.id, arxiv_id=arxiv_id, where="evidence", reason=reason))
+            continue
+        assert paper is not None  # _unusable says so when it is not
+        # A retrieved abstract or title can itself name other IDs (an injected one, say): those are data, not citations.
+        quote, in_quote = scrub(item.quote, verified)
+        title, in_title = scrub(paper.title, verified)
+        report += [
+            UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="evidence quote", reason="named inside a quote, not retrieved") for i in in_quote
+        ]
+        report += [
+            UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="evidence title", reason="named inside a paper's title, not retrieved")
+            for i in in_title
+        ]
+        kept.append(item.model_copy(update={"arxiv_id": arxiv_id, "quote": quote, "title": title, "published": paper.published}))
+    return kept
 
 
 def check_proposal(proposal: Proposal, papers: dict[str, Paper]) -> tuple[Proposal, list[UngroundedCitation]]:
     verified = set(papers)
     report: list[UngroundedCitation] = []
-    evidence = []
-    for item in proposal.evidence:
-        arxiv_id = base_id(item.arxiv_id)
-        paper = papers.get(arxiv_id)
-        if paper is None:
-            report.append(UngroundedCitation(proposal_id=proposal.id, arxiv_id=arxiv_id, where="evidence", reason="not retrieved in this run"))
-            continue
-        if item.quote and not quote_in(item.quote, paper.summary):
-            report.append(UngroundedCitation(proposal_id=proposal.id, arxiv_id=arxiv_id, where="evidence", reason="quote not found in the abstract"))
-            continue
-        # A retrieved abstract can itself name other IDs (an injected one, say): those are not grounded either.
-        quote, in_quote = scrub(item.quote, verified)
+    evidence = _evidence(proposal, papers, report)
+    update: dict = {}
+    for where in ("after", "rationale", "target"):
+        text, removed = scrub(getattr(proposal, where), verified)
+        update[where] = text
+        report += [UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where=where, reason="not retrieved in this run") for i in removed]
+    new_date = proposal.new_date
+    if new_date is not None and foreign_ids(new_date, verified):
+        # A date with a citation in it is no date: dropped, so the claim keeps its own (or the after text's).
         report += [
-            UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="evidence quote", reason="named inside a quote, not retrieved") for i in in_quote
+            UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="new_date", reason="not retrieved in this run")
+            for i in foreign_ids(new_date, verified)
         ]
-        evidence.append(item.model_copy(update={"arxiv_id": arxiv_id, "quote": quote, "title": paper.title, "published": paper.published}))
-    after, in_after = scrub(proposal.after, verified)
-    rationale, in_rationale = scrub(proposal.rationale, verified)
-    report += [UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="after", reason="not retrieved in this run") for i in in_after]
-    report += [UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="rationale", reason="not retrieved in this run") for i in in_rationale]
-    needs_evidence = proposal.kind in (ProposalKind.REVISE_CLAIM, ProposalKind.ADD_NOTE, ProposalKind.ADD_ANCHOR, ProposalKind.REPLACE_ANCHOR)
+        new_date = None
+    needs_evidence = proposal.kind in _NEEDS_EVIDENCE
     grounded = not report and (bool(evidence) or not needs_evidence)
     checked = proposal.model_copy(
         update={
+            **update,
+            "new_date": new_date,
             "evidence": evidence,
-            "after": after,
-            "rationale": rationale,
             "grounded": grounded,
             "removed_ids": list(dict.fromkeys(r.arxiv_id for r in report)),
         }
