@@ -519,3 +519,20 @@ def test_a_draft_truncated_again_after_its_retry_fails_the_run_saying_so(line):
     assert f"It was the one retry of a draft truncated at max_tokens={budget}." in truncated.value.message
     assert "max_output_tokens" in str(truncated.value) and "retest resume" in str(truncated.value)
     assert [n for t, n in model.budgets if t == "draft_proposals"] == [budget, 2 * budget], "one retry, not more"
+
+
+def test_a_suggested_date_carrying_an_unscreened_id_is_dropped(line):
+    smuggling = script(
+        {
+            "judge C2": {
+                "verdict": "holds",
+                "rationale": "2602.17293 agrees.",
+                "cited_ids": ["2602.17293"],
+                "suggested_text": None,
+                "suggested_date": "~2026 (see 2611\\.99999)",
+            }
+        }
+    )
+    state = run(line, ScriptedModel(smuggling), FakeSource(papers(), {"wages": ["2606.10127"], "partner": ["2602.17293"]}, versions=versions())).values
+    c2 = state["claim_results"]["C2"]
+    assert c2.verdict.suggested_date is None and "2611.99999" in c2.dropped_citations

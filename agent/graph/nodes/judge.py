@@ -75,7 +75,9 @@ def _judged(state: ClaimState, runtime: Runtime[RunContext], relevant: list[Find
     kept = [i for i in cited if i in screened]
     rationale, stray = scrub(answer.rationale, screened)
     suggested, stray_in_text = scrub(answer.suggested_text, screened) if answer.suggested_text else (None, [])
-    dropped = [i for i in cited if i not in screened] + stray + stray_in_text
+    # A date is never a place for a citation: one that holds an unscreened ID is dropped whole.
+    date_ids = scrub(answer.suggested_date, screened)[1] if answer.suggested_date else []
+    dropped = [i for i in cited if i not in screened] + stray + stray_in_text + date_ids
     merged = list(dict.fromkeys(result.dropped_citations + dropped))
     verdict = Verdict(
         claim_id=claim.id,
@@ -83,6 +85,6 @@ def _judged(state: ClaimState, runtime: Runtime[RunContext], relevant: list[Find
         rationale=rationale,
         cited_ids=kept,
         suggested_text=suggested,
-        suggested_date=answer.suggested_date,
+        suggested_date=None if date_ids else answer.suggested_date,
     )
     return verdict, result.model_copy(update={"dropped_citations": merged}), [record]
