@@ -33,3 +33,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .retest
+
+# Records runs against a real model offline: SmolLM2-135M-Instruct on llama.cpp's llama-server
+# (built once into ~/.cache/retest/local-model), the arXiv stand-in over the real slice;
+# cassettes in cassettes/real-local/. Not part of `make test`; the first run builds for ~15 minutes.
+.PHONY: local-model
+local-model: $(STAMP)
+	scripts/local_model/record.sh
