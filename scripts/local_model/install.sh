@@ -17,9 +17,11 @@ mkdir -p "$CACHE/downloads"
 say() { printf 'local-model: %s\n' "$*" >&2; }
 die() { printf 'local-model: error: %s\n' "$*" >&2; exit 1; }
 
-for tool in cmake make cc c++ unzip tar git; do
-  command -v "$tool" >/dev/null || die "'$tool' is missing (on Debian/Ubuntu: apt-get install cmake build-essential unzip git)"
+for tool in cmake make cc c++ unzip tar; do
+  command -v "$tool" >/dev/null || die "'$tool' is missing (on Debian/Ubuntu: apt-get install cmake build-essential unzip)"
 done
+# Only for the commit llama-server reports as its version (the sdist keeps llama.cpp's git metadata).
+command -v git >/dev/null || say "git is missing: the build works, but llama-server will not know its commit"
 [ -x "$PIP" ] || die "no pip at $PIP (run 'make' once to create .venv)"
 
 # --- the model -------------------------------------------------------------------------

@@ -172,10 +172,12 @@ def test_the_report_renders_with_the_dropped_quotes(replayed: Replayed, capsys: 
     assert replayed.run is not None
     assert cli(["report", replayed.run.id]) == 0
     markdown = capsys.readouterr().out
-    for claim_id, result in replayed.state.get("claim_results", {}).items():
-        assert claim_id in markdown
-        if result.retestable and not result.error:
-            assert f"quotes dropped: {result.dropped_quotes}" in markdown
+    results = replayed.state.get("claim_results", {})
+    for claim_id in results:
+        assert f"### {claim_id}: " in markdown
+    dropped = [f"quotes dropped: {r.dropped_quotes};" for r in results.values()]
+    assert sorted(line for line in dropped if line in markdown) == sorted(dropped)
+    assert markdown.count("quotes dropped: ") == len(results)
     assert cli(["report", replayed.run.id, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert {r["claim_id"] for r in report["results"]} == set(replayed.state.get("claim_results", {}))
@@ -186,6 +188,7 @@ def test_no_secret_reached_the_cassette_and_nothing_left_the_machine(name: str) 
     path = REPO / LINES[name]["cassette"]
     text = path.read_text(encoding="utf-8")
     assert DUMMY_KEY not in text
+    assert DUMMY_KEY not in (FOLDER / "manifest.json").read_text(encoding="utf-8")
     interactions = serializer.deserialize(text)["interactions"]
     for interaction in interactions:
         request = interaction["request"]
