@@ -1,6 +1,8 @@
 """Write the fixtures of tests/index/data from real arXiv metadata (see README.md there for what is real).
 
-    .venv/bin/python tests/index/data/make_fixtures.py /work/shared/data
+    .venv/bin/python evals/data/make_index_fixtures.py PATH/TO/shared/data
+
+A maintainer's tool, not a test: it reads the team's shared data, and the tests read only its output.
 
 reads `arxiv-corpus/corpus.jsonl.gz` and `arxiv/wire/*.json` under that directory.
 Records are taken by fixed rules (corpus order, the first that qualify), so the same
@@ -20,7 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 from xml.sax.saxutils import escape, quoteattr
 
-OUT = Path(__file__).parent
+OUT = Path(__file__).resolve().parents[2] / "tests" / "index" / "data"
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 WIRE_FEED = "q_testing_s0_m10_bc5a6c384fe9.json"  # ten real search results, one abstract with a paragraph break

@@ -1,6 +1,8 @@
 """Write tests/data/arxiv-abstracts-200.jsonl.gz: 200 real abstracts, chosen for what quoting them must survive.
 
-    .venv/bin/python tests/data/select_abstracts.py /work/shared/data/arxiv-corpus/corpus.jsonl.gz
+    .venv/bin/python evals/data/select_abstracts.py PATH/TO/arxiv-corpus/corpus.jsonl.gz
+
+A maintainer's tool, not a test: it reads the team's large corpus, and the tests read only its output.
 
 Each record keeps `id`, `title` and `abstract` exactly as the corpus has them.
 The kinds are taken in this order, each paper counted under the first kind it
@@ -16,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).parent / "arxiv-abstracts-200.jsonl.gz"
+OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "arxiv-abstracts-200.jsonl.gz"
 KINDS: list[tuple[str, int, re.Pattern[str]]] = [
     ("hyphen at a line end", 30, re.compile(r"\w-\n\w")),
     ("TeX accent", 20, re.compile(r"\\['\"`^~]")),
