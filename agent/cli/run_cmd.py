@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
@@ -47,20 +48,20 @@ class ProgressView:
         self.waiting = ""
         self.live = Live(self._table(), console=err, transient=False, refresh_per_second=8)
 
-    def _table(self) -> Table:
+    def _table(self) -> Group:
         table = Table(title="Re-testing claims", show_edge=False)
         table.add_column("claim")
         table.add_column("stage")
         table.add_column("verdict")
         for claim, (stage, verdict) in self.claims.items():
             table.add_row(claim, stage, verdict)
-        caption = [f"done: {', '.join(self.nodes)}"] if self.nodes else []
+        # Below the table, not as its caption: a caption wraps to the narrow table's width.
+        lines = [f"done: {', '.join(self.nodes)}"] if self.nodes else []
         if self.calls:
-            caption.append(f"{self.calls} model calls, {money(total_cost(self.costs))} so far")
+            lines.append(f"{self.calls} model calls, {money(total_cost(self.costs))} so far")
         if self.waiting:
-            caption.append(self.waiting)
-        table.caption = "; ".join(caption) or None
-        return table
+            lines.append(self.waiting)
+        return Group(table, *(Text(line, style="dim") for line in lines))
 
     @contextmanager
     def shown(self) -> Iterator[None]:

@@ -1,6 +1,6 @@
 """Index records rendered as arXiv's API answers them: Atom feeds, byte for byte where the facts allow.
 
-The layout is copied from the real responses in /work/shared/data/arxiv/wire (recorded
+The layout is copied from the real responses in tests/data/arxiv-wire (recorded
 2026-04 from arXiv's current service): the XML declaration in single quotes, the three
 namespaces in that order, the feed's id, title, updated, link and opensearch fields, and
 each entry's elements in arXiv's order (id, title, updated, abs and pdf links, summary,
