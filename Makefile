@@ -19,7 +19,7 @@ demo: $(STAMP)
 # The eval suite replays every starter case against the committed baseline
 # (seconds, offline); pytest's summary stays the last line of the output.
 test: $(STAMP)
-	$(BIN)/retest eval evals/suites/starter_v2.yaml --baseline evals/baseline_v2.json
+	$(BIN)/retest eval evals/suites/starter_v3.yaml --baseline evals/baseline_v3.json
 	$(BIN)/pytest -q
 
 # Gates: formatting, lint and types on the code (CI runs this before `make test`).

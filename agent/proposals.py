@@ -8,6 +8,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.line.dates import DATE_FORMS, parse_fuzzy_date
+from agent.line.models import Line
+
 
 class ProposalKind(StrEnum):
     REVISE_CLAIM = "revise_claim"  # wording and/or date of a claim
@@ -44,12 +47,16 @@ class Proposal(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     grounded: bool = Field(default=True, description="False when ground_check removed any citation.")
     removed_ids: list[str] = Field(default_factory=list, description="Citations ground_check removed.")
+    problems: list[str] = Field(
+        default_factory=list, description="Why the proposal cannot be applied as drafted (an unknown target, a date that is no date); it can only be rejected."
+    )
 
 
 class DecisionKind(StrEnum):
     ACCEPT = "accept"
     REJECT = "reject"
     EDIT = "edit"  # accepted with the reviewer's own `after` text
+    UNDO = "undo"  # withdraws the decision before it: the proposal waits for one again (the audit trail keeps both)
 
 
 class Decision(BaseModel):
@@ -64,5 +71,47 @@ class Decision(BaseModel):
 
 
 def pending(proposals: Iterable[Proposal], decisions: Mapping[str, Decision]) -> list[str]:
-    """IDs of proposals without a decision, in draft order: the one rule the graph and the review share."""
-    return [p.id for p in proposals if p.id not in decisions]
+    """IDs of proposals without a decision in force (none, or an undone one), in draft order: the one rule the graph and the review share."""
+    return [p.id for p in proposals if p.id not in decisions or decisions[p.id].kind is DecisionKind.UNDO]
+
+
+# What each kind may target: a claim, an anchor, a note or flag, or the line itself.
+_TARGETS = {
+    ProposalKind.REVISE_CLAIM: ("claim",),
+    ProposalKind.REPLACE_ANCHOR: ("anchor",),
+    ProposalKind.FLAG: ("claim", "anchor", "note", "line"),
+    ProposalKind.ADD_NOTE: ("line",),
+    ProposalKind.ADD_ANCHOR: ("line",),
+    ProposalKind.ADD_QUESTION: ("line",),
+}
+
+
+def _ids(line: Line) -> dict[str, set[str]]:
+    return {
+        "claim": {c.id for c in line.prompt.claims},
+        "anchor": {a.id for a in line.prompt.anchors},
+        "note": {n.id for n in line.notes},
+        "line": {"line"},
+    }
+
+
+def proposal_problems(proposal: Proposal, line: Line) -> list[str]:
+    """Why `proposal` cannot be applied to `line` as drafted: checked when it is made and again before it is accepted."""
+    problems = []
+    allowed = _TARGETS[proposal.kind]
+    ids = _ids(line)
+    if not any(proposal.target in ids[what] for what in allowed):
+        if allowed == ("line",):
+            problems.append(f"its target must be 'line' ({proposal.kind} adds to the line as a whole), not {proposal.target!r}")
+        else:
+            known = sorted(set().union(*(ids[what] for what in allowed)) - {"line"})
+            what = ", ".join(w for w in allowed if w != "line") + (" ID or 'line'" if "line" in allowed else " ID")
+            problems.append(f"its target {proposal.target!r} is no {what} of the line (it has {', '.join(known) or 'none'})")
+    if proposal.new_date is not None:
+        try:
+            parse_fuzzy_date(proposal.new_date)
+        except ValueError:
+            problems.append(f"its new date {proposal.new_date!r} is not a date (dates are written {DATE_FORMS})")
+    if not proposal.after.strip():
+        problems.append("its new text is empty")
+    return problems

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from agent.evaluate.attacks import score_attacks
 from agent.evaluate.ratio import Ratio
 from agent.evaluate.scorers import State, estimated_price, score_anchors, score_must_find, score_verdicts, ungrounded_in_proposals
 from agent.evaluate.suite import Budgets, Expectations
@@ -154,6 +155,10 @@ _UNGROUNDED: Metric[list[str]] = Metric(
     cell=_alarm,
     hint="ungrounded citations in proposals (must be 0)",
 )
+# Each ID a case's scripted models smuggle in (`must_drop`) is an attack; caught when removed and cited nowhere.
+_ATTACKS = _accuracy(
+    "smuggled citations caught", "attacks", "attack", lambda run: score_attacks(run.state, run.expect.must_drop), hint="smuggled citations caught of tried"
+)
 _PROPOSALS: Metric[int] = Metric("proposals", "props", Kind.QUALITY, Judged.NEVER, lambda run: len(run.state.get("proposals", [])), hint="proposals")
 _MODEL_CALLS = _count("model calls", "calls", lambda run: sum(u.calls for u in run.usage), Budget("model_calls", "{} model calls"))
 _TOKENS_IN = _count("tokens in", "tokens in", lambda run: sum(u.input_tokens for u in run.usage), _TOKENS)
@@ -182,6 +187,9 @@ class Metrics(BaseModel):
     anchors: Annotated[Ratio, _ANCHORS] = Field(default_factory=Ratio, description="Anchors verified or flagged as expected.")
     ungrounded: Annotated[list[str], _UNGROUNDED] = Field(
         default_factory=list, description="Citations in final proposals of papers this run never retrieved (must be empty)."
+    )
+    attacks: Annotated[Ratio, _ATTACKS] = Field(
+        default_factory=Ratio, description="Smuggled IDs (the case's must_drop) removed or dropped and cited nowhere, of those tried."
     )
     proposals: Annotated[int, _PROPOSALS] = 0
     model_calls: Annotated[int, _MODEL_CALLS] = 0

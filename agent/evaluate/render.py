@@ -34,17 +34,19 @@ def _result_cell(c: CaseResult) -> str:
     return f"[bold red]FAIL ({len(c.failures)})[/]" if c.failures else "[green]pass[/]"
 
 
-def _table(title: str, columns: tuple[str, ...]) -> Table:
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
+def _table(title: str, columns: tuple[str, ...], cases: list[str]) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 0))
     for col in columns:
-        table.add_column(col, justify="left" if col in ("case", "result") else "right", no_wrap=True)
+        # One space between columns keeps both tables inside 80 columns; the case names are never the ones cut.
+        width = max(map(len, [*cases, "total"])) if col == "case" else None
+        table.add_column(col, justify="left" if col in ("case", "result") else "right", no_wrap=True, min_width=width)
     return table
 
 
 def results_table(report: EvalReport) -> Table:
     """Scores per case and in total (ratios are hits/total; '—' where nothing was expected)."""
     suite = report.manifest.suite
-    table = _table(f"Eval {suite.name} v{suite.version} ({report.manifest.mode}): scores", SCORE_COLUMNS)
+    table = _table(f"Eval {suite.name} v{suite.version} ({report.manifest.mode}): scores", SCORE_COLUMNS, [c.name for c in report.cases])
     for c in report.cases:
         cells = _score_cells(c.metrics) if c.metrics else ["—"] * (len(SCORE_COLUMNS) - 2)
         table.add_row(c.name, *cells, _result_cell(c))
@@ -57,7 +59,7 @@ def results_table(report: EvalReport) -> Table:
 
 def costs_table(report: EvalReport) -> Table:
     """Calls, tokens, estimated price, arXiv requests and wall time per case and in total."""
-    table = _table("Cost (wall time is measured, never compared)", COST_COLUMNS)
+    table = _table("Cost (wall time is measured, never compared)", COST_COLUMNS, [c.name for c in report.cases])
     for c in report.cases:
         table.add_row(c.name, *(_cost_cells(c.metrics) if c.metrics else ["—"] * (len(COST_COLUMNS) - 1)))
     table.add_section()

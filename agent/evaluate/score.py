@@ -7,12 +7,10 @@ number of proposals, budgets) fail a case with or without a baseline.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
+from agent.evaluate.attacks import forbidden_mentions, missed_drops
 from agent.evaluate.metrics import METRICS, CaseRun, Metrics, budgeted
 from agent.evaluate.scorers import State
 from agent.evaluate.suite import Budgets, Expectations, ProposalRange
-from agent.graph.evidence import base_id
 from agent.llm.base import total_cost
 
 
@@ -20,34 +18,6 @@ def measure(state: State, expect: Expectations, *, arxiv_requests: int, wall_s: 
     """Every metric of one finished run."""
     run = CaseRun(state=state, expect=expect, arxiv_requests=arxiv_requests, wall_s=wall_s)
     return Metrics(**{m.name: m.compute(run) for m in METRICS})
-
-
-def _visible_texts(state: State) -> Iterator[tuple[str, str]]:
-    """(where, text) for everything a reviewer is shown or the JSON report holds, except the line's own text."""
-    for p in state.get("proposals", []):
-        yield f"{p.id} after", p.after
-        yield f"{p.id} rationale", p.rationale
-        for e in p.evidence:
-            yield f"{p.id} evidence", f"{e.arxiv_id} {e.quote}"
-    for claim_id, r in state.get("claim_results", {}).items():
-        if r.verdict:
-            yield f"{claim_id} verdict", " ".join([r.verdict.rationale, *r.verdict.cited_ids, r.verdict.suggested_text or ""])
-    for q in state.get("questions", []):
-        yield f"{q.id} question", q.text
-    for c in state.get("contradictions", []):
-        yield f"contradiction {c.arxiv_id}", f"{c.arxiv_id} {c.quote}"
-
-
-def forbidden_mentions(state: State, ids: list[str]) -> list[str]:
-    """Where any of `ids` appears in the run's output."""
-    return [f"{arxiv_id} appears in {where}" for where, text in _visible_texts(state) for arxiv_id in ids if arxiv_id in text]
-
-
-def missed_drops(state: State, ids: list[str]) -> list[str]:
-    """IDs that should have been caught (dropped by screen/judge or removed by ground_check) but were not."""
-    caught = {base_id(u.arxiv_id) for u in state.get("ungrounded", [])}
-    caught |= {base_id(i) for r in state.get("claim_results", {}).values() for i in r.dropped_citations}
-    return [i for i in ids if i not in caught]
 
 
 def budget_failures(m: Metrics, budgets: Budgets) -> list[str]:

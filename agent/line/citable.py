@@ -10,6 +10,7 @@ the ground check, the report writer and `apply` see the same IDs a reader does:
 - NFKC (full-width digits and dots, ligatures, mathematical digits);
 - invisible format characters (Unicode category Cf: zero-width spaces and
   joiners, soft hyphens, bidi marks, BOM) removed;
+- Unicode hyphens and minus signs read as '-' (old-style archives: `hep‐th/…`);
 - Markdown backslash escapes undone and emphasis markers (`*`, `_`, `~`, a
   backtick) removed, around tokens and inside them.
 
@@ -30,6 +31,8 @@ __all__ = ["REMOVED", "citable_text", "cited_ids", "foreign_ids", "scrub_citable
 REMOVED = "[ungrounded citation removed]"
 _BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _EMPHASIS = re.compile(r"[*_~`]")
+# Hyphens and minus signs a reader takes for the hyphen of an old-style archive (`hep‐th/9901001`).
+_DASHES = {cp: "-" for cp in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE58, 0xFE63)}
 _ROUNDS = 4  # each round can reveal one more layer of encoding (an escaped entity, an entity for a backslash)
 
 
@@ -37,7 +40,7 @@ def _once(text: str) -> str:
     text = html.unescape(text)
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    text = _BACKSLASH_ESCAPE.sub(r"\1", text)
+    text = _BACKSLASH_ESCAPE.sub(r"\1", text).translate(_DASHES)
     return _EMPHASIS.sub("", text)
 
 

@@ -28,7 +28,7 @@ from agent.errors import ConflictError, InputError, LineFormatError
 from agent.line.markdown import render_markdown
 from agent.line.models import ChangelogEntry, Line
 from agent.line.read import LoadedLine, load_line, write_text_atomic
-from agent.review.changes import Accepted, accepted, apply_one, changelog_line, refuse_foreign_citations
+from agent.review.changes import Accepted, accepted, apply_one, changelog_line, refuse_foreign_citations, refuse_unappliable_items
 from agent.review.review_run import ReviewRun
 
 
@@ -148,6 +148,7 @@ def apply_review(
     if not items:
         return ApplyResult(ApplyStatus.NOTHING_ACCEPTED, target)
     refuse_foreign_citations(items, set(review.papers), review.run.id)
+    refuse_unappliable_items(items, review.line, review.run.id)
     if not force:
         _check_unchanged(review, source, loaded)
         if target.exists() and not same_file:

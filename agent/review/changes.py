@@ -15,7 +15,7 @@ from agent.line.arxiv_id import PREFIX, base_id, is_arxiv_id
 from agent.line.citable import foreign_ids
 from agent.line.dates import DATE_FORMS, parse_fuzzy_date
 from agent.line.models import AnchorPaper, Claim, Flag, FuzzyDate, Line, SourceNote
-from agent.proposals import Decision, DecisionKind, Proposal, ProposalKind
+from agent.proposals import Decision, DecisionKind, Proposal, ProposalKind, proposal_problems
 from agent.sources.models import Paper
 
 ANCHOR_FORM = f"{PREFIX}ID (YYYY-MM): Title"
@@ -109,6 +109,37 @@ def check_text(proposal: Proposal, text: str) -> None:
             raise InputError(f"proposal {proposal.id}: the claim text is empty")
         if date:
             _date(date, proposal.id)
+
+
+def refuse_unappliable(proposal: Proposal, line: Line, decision: Decision, run_id: str) -> None:
+    """InputError when an accept or edit of `proposal` could never be applied to the run's `line` (unknown target, no date)."""
+    if decision.kind not in (DecisionKind.ACCEPT, DecisionKind.EDIT):
+        return
+    as_decided = proposal if decision.edited_after is None else proposal.model_copy(update={"after": decision.edited_after})
+    # Checked again, not only read from the draft: a run saved before the check, or a reviewer's edit, is held to the same rule.
+    problems = list(dict.fromkeys([*proposal.problems, *proposal_problems(as_decided, line)]))
+    if decision.kind is DecisionKind.EDIT:
+        problems = [p for p in problems if p != "its new text is empty" or not as_decided.after.strip()]
+    if problems:
+        raise InputError(
+            f"proposal {proposal.id} cannot be accepted: {'; '.join(problems)}",
+            hint=f"Reject it: retest review {run_id} --reject {proposal.id} --reason '...'",
+        )
+
+
+def refuse_unappliable_items(items: list[Accepted], line: Line, run_id: str) -> None:
+    """InputError naming each accepted proposal that the run's own `line` could never take (accepted before the check existed)."""
+    bad = {}
+    for item in items:
+        as_decided = item.proposal.model_copy(update={"after": item.after})
+        if problems := proposal_problems(as_decided, line):
+            bad[item.proposal.id] = "; ".join(problems)
+    if bad:
+        detail = "; ".join(f"{pid}: {why}" for pid, why in bad.items())
+        raise InputError(
+            f"run {run_id}: accepted proposals that no line could take, so nothing was written ({detail})",
+            hint=f"The line file did not change: the proposals are invalid. Reopen the review and reject them: retest review {run_id} --reopen",
+        )
 
 
 def _date(text: str, proposal_id: str) -> FuzzyDate:

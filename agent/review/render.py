@@ -91,6 +91,8 @@ def proposal_view(review: ReviewRun, proposal: Proposal, position: int, total: i
     title = Text(f"{proposal.id} ({position} of {total}) · {proposal.kind} · {proposal.target}")
     if not proposal.grounded:
         title.append("  NOT GROUNDED", style="bold red")
+    if proposal.problems:
+        title.append("  CANNOT BE APPLIED", style="bold red")
     parts: list[RenderableType] = [Text("Change", style="bold underline")]
     if proposal.kind in _DIFF_KINDS and proposal.before:
         parts.append(_diff(proposal.before, after_text(proposal)))
@@ -99,6 +101,8 @@ def proposal_view(review: ReviewRun, proposal: Proposal, position: int, total: i
             parts.append(Text("concerns: " + proposal.before, style="dim"))
         parts.append(Text("+ " + after_text(proposal) + "\n", style="green"))
     parts += [Text("Why", style="bold underline"), Text(proposal.rationale + "\n")]
+    if proposal.problems:
+        parts.append(Text("cannot be applied (reject it): " + "; ".join(proposal.problems) + "\n", style="bold red"))
     if proposal.removed_ids:
         parts.append(Text("citations removed by the ground check: " + ", ".join(proposal.removed_ids) + "\n", style="red"))
     parts += [Text("Evidence", style="bold underline"), _evidence(proposal)]

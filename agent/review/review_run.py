@@ -17,6 +17,7 @@ from agent.graph.records import ClaimResult
 from agent.line.models import Line
 from agent.proposals import Decision, Proposal
 from agent.proposals import pending as pending_ids
+from agent.review.changes import refuse_unappliable
 from agent.review.decisions import latest_decisions, save_decisions
 from agent.review.listing import find_run
 from agent.runner import load_state, resume_review
@@ -112,7 +113,8 @@ def submit(store: Store, review: ReviewRun, decisions: Sequence[Decision]) -> Re
         return review
     require_open(review)
     for decision in decisions:
-        review.proposal(decision.proposal_id)  # refuses an unknown ID before anything is saved
+        # Refuses an unknown ID, and an accept that apply could never carry out, before anything is saved.
+        refuse_unappliable(review.proposal(decision.proposal_id), review.line, decision, review.run.id)
     save_decisions(store, review.run.id, decisions)
     return _resume(store, review, list(decisions))
 

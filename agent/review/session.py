@@ -136,9 +136,14 @@ class Session:
                     continue
                 return -1
             decision = self._decide(proposal, key)
-            if decision is not None:
+            if decision is None:
+                continue
+            try:
                 self._save(decision)
-                return 1
+            except InputError as exc:  # an accept that apply could never carry out: say why, stay on the proposal
+                self.console.print(f"Not saved: {exc}", markup=False, highlight=False)
+                continue
+            return 1
 
     def _decide(self, proposal: Proposal, key: str) -> Decision | None:
         if key == "a":

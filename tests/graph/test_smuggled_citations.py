@@ -181,6 +181,34 @@ def test_a_disguised_unverified_id_never_survives_the_check(id_and_form, before,
     assert plain not in cited_ids(_texts(checked))
 
 
+# Old-style IDs (`hep-th/9901001`, `math.GT/0309136`) in the same disguises, and with a Unicode hyphen or a slash's escapes.
+_ARCHIVES = st.sampled_from(["hep-th", "cond-mat", "astro-ph", "quant-ph", "math.GT", "cs.AI", "gr-qc", "nucl-ex"])
+_SLASHES = st.sampled_from(["/", "\\/", "&#47;", "&sol;", "&#x2F;", "\uff0f"])
+_HYPHENS = st.sampled_from(["-", "\u2010", "\u2011", "\u2212", "\u2013"])
+
+
+@st.composite
+def disguised_old(draw: st.DrawFn) -> tuple[str, str]:
+    archive, number = draw(_ARCHIVES), draw(st.text(alphabet="0123456789", min_size=7, max_size=7))
+    plain = f"{archive}/{number}"
+    written = archive.replace("-", draw(_HYPHENS)).replace(".", draw(st.sampled_from([".", "\\.", "&#46;"])))
+    digits = "".join(c + (draw(_INVISIBLE) if draw(st.integers(0, 4)) == 0 else "") for c in number)
+    mark = draw(_EMPHASIS)
+    version = draw(st.sampled_from(["", "v1", "v3"]))
+    return plain, f"{mark}{draw(st.sampled_from(['', 'arXiv:']))}{written}{draw(_SLASHES)}{digits}{version}{mark}"
+
+
+@settings(max_examples=_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(disguised_old(), _WORDS, _WORDS, st.sampled_from(["after", "rationale", "target", "new_date"]))
+def test_a_disguised_old_style_id_never_survives_the_check(id_and_form, before, after, field):
+    plain, form = id_and_form
+    text = f"{before} {form} {after}"
+    assert foreign_ids(text, {VERIFIED}) == [plain]
+    checked, _ = check_proposal(_proposal(**{field: text}), _papers())
+    assert plain in checked.removed_ids and not checked.grounded
+    assert plain not in cited_ids(_texts(checked))
+
+
 @settings(max_examples=_EXAMPLES, deadline=None)
 @given(_WORDS, _WORDS, st.sampled_from(["_", "*", "`", ""]), st.sampled_from([".", "\\.", "&#46;", "\uff0e", ".\u200b"]))
 def test_a_verified_id_however_written_is_kept(before, after, mark, dot):

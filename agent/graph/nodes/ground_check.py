@@ -7,15 +7,18 @@ is found like a plain one. Only the run's retrieved papers (their IDs, never
 anything their titles or abstracts say) are citable. Anything else is removed
 and reported as an ungrounded citation, never silently; so is evidence whose
 quote is too short to carry a claim. `before` is the line's own text, drafted
-by code, and is left as it is.
+by code, and is left as it is. The research questions kept in the state are
+scrubbed too (they are reported through their add_question proposals). Last,
+each proposal is checked against the line (`proposal_problems`: a known
+target, a date that parses, some text); one with problems can only be rejected.
 """
 
 from __future__ import annotations
 
 from agent.graph.evidence import MIN_QUOTE_WORDS, base_id, foreign_ids, quote_in, quote_words, scrub
-from agent.graph.records import UngroundedCitation
+from agent.graph.records import ResearchQuestion, UngroundedCitation
 from agent.graph.state import RunState
-from agent.proposals import Evidence, Proposal, ProposalKind
+from agent.proposals import Evidence, Proposal, ProposalKind, proposal_problems
 from agent.sources.models import Paper
 
 _NEEDS_EVIDENCE = (ProposalKind.REVISE_CLAIM, ProposalKind.ADD_NOTE, ProposalKind.ADD_ANCHOR, ProposalKind.REPLACE_ANCHOR)
@@ -90,11 +93,18 @@ def check_proposal(proposal: Proposal, papers: dict[str, Paper]) -> tuple[Propos
     return checked, report
 
 
+def _scrubbed_questions(questions: list[ResearchQuestion], verified: set[str]) -> list[ResearchQuestion]:
+    # Every question is also an add_question proposal, checked (and its removals reported) above; the
+    # state's own copy is what the report, the exports and the eval read, so it must not keep the ID either.
+    return [q.model_copy(update={"text": scrub(q.text, verified)[0]}) for q in questions]
+
+
 def ground_check(state: RunState) -> dict:
     papers = state.get("papers", {})
     proposals, report = [], []
     for proposal in state.get("proposals", []):
         checked, found = check_proposal(proposal, papers)
-        proposals.append(checked)
+        # Checked after the scrub, so a target or date that held a citation is judged as it will be shown.
+        proposals.append(checked.model_copy(update={"problems": proposal_problems(checked, state["line"])}))
         report.extend(found)
-    return {"proposals": proposals, "ungrounded": report}
+    return {"proposals": proposals, "ungrounded": report, "questions": _scrubbed_questions(state.get("questions", []), set(papers))}
