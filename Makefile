@@ -17,9 +17,11 @@ demo: $(STAMP)
 	$(BIN)/retest run examples/bargaining-power.txt --replay cassettes/demo/bargaining-power.yaml --report
 
 # The eval suite replays every starter case against the committed baseline
-# (seconds, offline); pytest's summary stays the last line of the output.
+# (seconds, offline), then the real-local recordings with structural gates only
+# (a weak real model's answers: no baseline); pytest's summary stays the last line of the output.
 test: $(STAMP)
 	$(BIN)/retest eval evals/suites/starter_v3.yaml --baseline evals/baseline_v3.json
+	$(BIN)/retest eval evals/suites/real-local_v1.yaml
 	$(BIN)/pytest -q
 
 # Gates: formatting, lint and types on the code (CI runs this before `make test`).
@@ -31,8 +33,9 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python evals/bench.py
 
+# Removes what the build made; never a state directory (runs and reviews live in $RETEST_HOME or the per-user one).
 clean:
-	rm -rf $(VENV) .retest
+	rm -rf $(VENV) test-artefacts
 
 # Records runs against a real model offline: SmolLM2-135M-Instruct on llama.cpp's llama-server
 # (built once into ~/.cache/retest/local-model), the arXiv stand-in over the real slice;

@@ -15,6 +15,7 @@ saved with each run, keys never are.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.errors import ConfigError
 from agent.llm.model_string import parse_model_string
+from agent.redact import redact_urls, redact_values
 from agent.sources.models import ARXIV_API_URL
 
 Role = Literal["planner", "screener", "judge", "writer"]
@@ -103,12 +105,13 @@ class Settings(BaseSettings):
         return str(getattr(self, role))
 
     def models(self) -> dict[str, str]:
-        """Every role's model string, as a run records them."""
-        return {role: self.model_for(role) for role in ROLES}
+        """Every role's model string, as a run records and shows them: credentials in a URL redacted (agent.redact)."""
+        return {role: redact_urls(self.model_for(role)) for role in ROLES}
 
     def saved(self) -> dict[str, Any]:
-        """The effective settings as JSON values, saved with each run (keys are never settings)."""
-        return self.model_dump(mode="json")
+        """The effective settings as JSON values, saved with each run: keys are never settings, and passwords
+        in URLs are redacted (a resume takes them from the environment again, see `settings_from_saved`)."""
+        return redact_values(self.model_dump(mode="json"))
 
 
 @dataclass(frozen=True)
@@ -157,9 +160,24 @@ def settings_from_saved(values: dict[str, Any]) -> Settings:
     """
     try:
         # model_validate, not Settings(**values): BaseSettings.__init__ would read RETEST_* again.
-        return Settings.model_validate(values)
+        return Settings.model_validate(_with_credentials(values))
     except ValidationError as exc:
         raise _config_error(exc, lambda field: "saved with the run") from exc
+
+
+def _with_credentials(values: dict[str, Any]) -> dict[str, Any]:
+    """Saved settings with each redacted URL's credentials back from today's `RETEST_<FIELD>`, when it names the same URL.
+
+    Credentials are never saved, so they come from the environment like keys. A
+    value left redacted still replays (cassettes hold no credentials); a live
+    client refuses it (agent.llm.factory).
+    """
+    restored = dict(values)
+    for name, saved in values.items():
+        today = os.environ.get(f"{ENV_PREFIX}{name.upper()}")
+        if isinstance(saved, str) and today and today.strip() != saved and redact_urls(today.strip()) == saved:
+            restored[name] = today.strip()
+    return restored
 
 
 def resolve_roles(cli_overrides: dict[str, str | None], preset: str | None) -> dict[Role, ResolvedModel]:

@@ -6,8 +6,14 @@ should print a traceback for a foreseeable problem.
 
 from __future__ import annotations
 
+import errno
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
-from typing import TypeVar
+from pathlib import Path
+from typing import Literal, TypeVar
 
 E = TypeVar("E", bound=BaseException)
 
@@ -21,6 +27,7 @@ class ExitCode(IntEnum):
     CONFLICT = 5
     PROVIDER = 6
     REGRESSION = 7
+    BUDGET = 8
     INTERRUPTED = 130
 
 
@@ -61,6 +68,29 @@ class ConfigError(RetestError):
     exit_code = ExitCode.CONFIG
 
 
+class StorageError(ConfigError):
+    """The state directory (or another place Retest writes) is full or read-only: exit 3, never a traceback."""
+
+    def __init__(self, problem: StorageProblem, where: Path, *, detail: str = "", state_dir: bool = True) -> None:
+        self.problem = problem
+        self.where = where
+        place = f"the state directory {where}" if state_dir else f"{where}"
+        said = f" ({detail})" if detail else ""
+        if problem == "full":
+            what = f"{place} is full{said}" if state_dir else f"the disk holding {place} is full{said}"
+            hint = "Free some space on that disk (or point $RETEST_HOME at a directory with room), then run the command again; `retest resume RUN` continues a run that stopped."
+        elif problem == "read-only":
+            what = f"{place} is read-only{said}"
+            hint = (
+                "Reading commands (runs, report, review --list, export) work on it; to run, resume, review or apply, "
+                "make it writable or point $RETEST_HOME at a writable directory."
+            )
+        else:
+            what = f"{place} could not be written{said}"
+            hint = "Check the disk's free space and health, and that the directory is writable, then run the command again."
+        super().__init__(what, hint=hint)
+
+
 class ProviderError(RetestError):
     """A model provider or arXiv failed after retries (network, 5xx, refusal)."""
 
@@ -83,6 +113,99 @@ class ConflictError(RetestError):
     """The line file changed since the run started."""
 
     exit_code = ExitCode.CONFLICT
+
+
+class BudgetExceeded(RetestError):
+    """The next model call could cost more than --max-cost leaves: the run stops before it, resumable (exit 8)."""
+
+    exit_code = ExitCode.BUDGET
+
+    def __init__(self, message: str, *, limit_usd: float, spent_usd: float, needed_usd: float, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.limit_usd = limit_usd
+        self.spent_usd = spent_usd
+        self.needed_usd = needed_usd
+
+
+StorageProblem = Literal["full", "read-only", "unwritable"]
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+_READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+# SQLite's primary result codes for storage failures (extended codes share the low byte).
+_SQLITE_FULL, _SQLITE_IOERR, _SQLITE_READONLY, _SQLITE_CANTOPEN = 13, 10, 8, 14
+
+
+def _probe(directory: Path) -> StorageProblem:
+    """What is wrong with a directory SQLite could not write: it cannot say (a disk I/O error), the file system can."""
+    if not os.access(directory, os.W_OK):
+        return "read-only"
+    try:
+        stats = os.statvfs(directory)
+    except OSError:
+        return "unwritable"
+    # Under a megabyte left: SQLite's "disk I/O error" when a write runs out of room mid-page.
+    return "full" if stats.f_bavail * stats.f_frsize < 1 << 20 else "unwritable"
+
+
+def _existing(path: Path) -> Path:
+    """`path` or its nearest existing ancestor: the directory a failed write was aimed at may not exist yet."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return path
+
+
+def _under(path: Path, directory: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(directory.resolve())
+    except OSError:
+        return False
+
+
+def storage_error(exc: BaseException, state_dir: Path) -> StorageError | None:
+    """`exc` as a StorageError when its chain holds a full or read-only disk, else None.
+
+    SQLite's failures carry no file name: they are the state directory's (every
+    database Retest opens lives there). An OSError names its file: one outside
+    the state directory is reported as that file's disk.
+    """
+    already = find_in_chain(exc, StorageError)
+    if already is not None:
+        return already
+    failed = find_in_chain(exc, sqlite3.OperationalError)
+    code = getattr(failed, "sqlite_errorcode", None)
+    if failed is not None and code is not None:
+        primary = code & 0xFF
+        if primary == _SQLITE_FULL:
+            return StorageError("full", state_dir, detail=str(failed))
+        if primary == _SQLITE_READONLY:
+            return StorageError("read-only", state_dir, detail=str(failed))
+        if primary in (_SQLITE_IOERR, _SQLITE_CANTOPEN):
+            probed = _probe(_existing(state_dir))
+            if primary == _SQLITE_IOERR or probed != "unwritable":
+                return StorageError(probed, state_dir, detail=str(failed))
+    os_error = find_in_chain(exc, OSError)
+    if os_error is None or os_error.errno not in _FULL_ERRNOS | _READ_ONLY_ERRNOS:
+        return None
+    problem: StorageProblem = "full" if os_error.errno in _FULL_ERRNOS else "read-only"
+    filename = Path(os.fsdecode(os_error.filename)) if os_error.filename else state_dir
+    inside = _under(filename, state_dir)
+    return StorageError(problem, state_dir if inside else filename, detail=os_error.strerror or str(os_error), state_dir=inside)
+
+
+@contextmanager
+def storage_errors(state_dir: Path) -> Iterator[None]:
+    """Raise a full or read-only disk met inside the block as a StorageError (a RetestError), so callers that
+    clean up after Retest's errors (the runner marks its run failed) do so for these too."""
+    try:
+        yield
+    except RetestError:
+        raise  # already says what happened (a line file that cannot be written names itself)
+    except Exception as exc:
+        mapped = storage_error(exc, state_dir)
+        if mapped is None:
+            raise
+        raise mapped from exc
 
 
 def find_in_chain(exc: BaseException, kind: type[E]) -> E | None:

@@ -10,6 +10,7 @@ from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, Researc
 from agent.line.citable import scrub_citable
 from agent.llm.base import Usage, money
 from agent.proposals import Decision, Proposal
+from agent.redact import redact_urls, redact_values
 from agent.runs import RunRecord
 from agent.sources.models import Paper
 
@@ -33,6 +34,7 @@ class Report(BaseModel):
     questions: list[ResearchQuestion]
     proposals: list[Proposal]
     ungrounded: list[UngroundedCitation]
+    failed_steps: dict[str, str] = Field(default_factory=dict, description="Line-level steps whose model answer stayed unusable (node -> why).")
     decisions: list[Decision]
     papers: dict[str, Paper]
     cost_by_node: list[CostLine]
@@ -56,6 +58,11 @@ def _scrubbed_questions(questions: list[ResearchQuestion], papers: dict[str, Pap
     return [q.model_copy(update={"text": _citable(q.text, papers)}) for q in questions]
 
 
+def shown_run(run: RunRecord) -> RunRecord:
+    """The run record as a report shows it: no password from a model URL, even in a record saved before they were redacted."""
+    return run.model_copy(update={"models": redact_values(run.models), "settings": redact_values(run.settings), "error": redact_values(run.error)})
+
+
 def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...], usage: list[UsageRecord]) -> Report:
     line = state.get("line")
     by_node: dict[str, list[UsageRecord]] = {}
@@ -65,7 +72,7 @@ def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...]
         by_claim.setdefault(u.claim_id or "(line)", []).append(u)
     results = state.get("claim_results", {})
     return Report(
-        run=run,
+        run=shown_run(run),
         waiting_for=list(waiting),
         question=line.question if line else "",
         claims={c.id: f"{c.text} ({c.date.text})" for c in line.prompt.claims} if line else {},
@@ -75,6 +82,7 @@ def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...]
         questions=_scrubbed_questions(state.get("questions", []), state.get("papers", {})),
         proposals=state.get("proposals", []),
         ungrounded=state.get("ungrounded", []),
+        failed_steps=state.get("failed_steps", {}),
         decisions=sorted(state.get("decisions", {}).values(), key=lambda d: d.proposal_id),
         papers=state.get("papers", {}),
         cost_by_node=[_sum(k, v) for k, v in by_node.items()],
@@ -144,6 +152,12 @@ def _shown(p: Proposal, papers: dict[str, Paper]) -> Proposal:
     return p.model_copy(update={**fields, "new_date": new_date, "evidence": evidence})
 
 
+def _failed_step_lines(rep: Report, node: str) -> list[str]:
+    """Why a line-level step has no output: its model answer stayed unusable and the run went on without it."""
+    why = rep.failed_steps.get(node)
+    return [f"- **step {node} failed**: {_citable(why, rep.papers)}"] if why else []
+
+
 def render_markdown(rep: Report) -> str:
     run = rep.run
     out = [
@@ -171,7 +185,9 @@ def render_markdown(rep: Report) -> str:
     ]
     out += ["", "## Research questions", ""]
     out += [f"- {q.id}: {_citable(q.text, rep.papers)} (motivated by {', '.join(q.motivated_by) or '-'})" for q in rep.questions] or ["- none"]
+    out += _failed_step_lines(rep, "propose_questions")
     out += ["", "## Proposals", ""]
+    out += [*_failed_step_lines(rep, "draft_proposals"), ""] if "draft_proposals" in rep.failed_steps else []
     decisions = {d.proposal_id: d for d in rep.decisions}
     for p in rep.proposals:
         d = decisions.get(p.id)
@@ -189,4 +205,5 @@ def render_markdown(rep: Report) -> str:
     out += ["", "## Cost and calls", "", "| scope | calls | tokens in | tokens out | est. price |", "| --- | --- | --- | --- | --- |"]
     for c in [*rep.cost_by_node, *rep.cost_by_claim, rep.total]:
         out.append(f"| {c.scope} | {c.calls} | {c.input_tokens} | {c.output_tokens} | {money(c.cost_usd)} |")
-    return "\n".join(out) + "\n"
+    # Errors quoted above may name a URL: none is shown with its credentials.
+    return redact_urls("\n".join(out) + "\n")

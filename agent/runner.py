@@ -9,8 +9,8 @@ and a replay asks for, every request the run makes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent import __version__
 from agent.config import Settings, load_settings, settings_from_saved
-from agent.errors import ConflictError, InputError, RetestError
+from agent.errors import BudgetExceeded, ConflictError, InputError, RetestError, storage_errors
 from agent.events import LineWarning, NodeFinished, RunEvent, RunStarted
 from agent.graph.build import build_graph, line_steps
 from agent.graph.context import RunContext
@@ -37,9 +37,23 @@ from agent.line.read import LoadedLine, load_line
 from agent.llm.base import total_cost
 from agent.proposals import Proposal
 from agent.recording import cassette, incomplete_path
-from agent.runs import RunRecord, RunStatus, claim_run, finish_run, get_run, git_revision, insert_run, new_run_id, save_proposals
+from agent.recording.responses import RequestCounts, ResponseLedger, request_counts
+from agent.runs import (
+    Claim,
+    RunRecord,
+    RunStatus,
+    claim_run,
+    finish_run,
+    get_run,
+    git_revision,
+    insert_run,
+    new_run_id,
+    record_prompt,
+    release_claim,
+    save_proposals,
+)
 from agent.services import Mode, RunRequest, build_services
-from agent.store import Store, state_dir
+from agent.store import Store, connect_state_db, state_dir
 
 Progress = Callable[[RunEvent], None]
 Graph = CompiledStateGraph[RunState, RunContext, RunState, RunState]
@@ -53,6 +67,9 @@ class RunOutcome(BaseModel):
 
     run: RunRecord
     requests_sent: int = 0
+    requests: RequestCounts = Field(
+        default_factory=RequestCounts, description="Every request of the run, all sittings: sent, and answered from saved responses."
+    )
     line: Line | None = Field(default=None, description="None only for a run stopped before its first step was saved.")
     claim_results: dict[str, ClaimResult] = Field(default_factory=dict)
     proposals: list[Proposal] = Field(default_factory=list)
@@ -61,10 +78,10 @@ class RunOutcome(BaseModel):
     state: dict[str, Any] = Field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_state(cls, run: RunRecord, state: dict[str, Any], requests_sent: int = 0) -> RunOutcome:
+    def from_state(cls, run: RunRecord, state: dict[str, Any], requests_sent: int = 0, requests: RequestCounts | None = None) -> RunOutcome:
         """The outcome of `run` whose graph state is `state`."""
         typed = {key: state[key] for key in ("line", "claim_results", "proposals", "ungrounded", "usage") if key in state}
-        return cls(run=run, requests_sent=requests_sent, state=state, **typed)
+        return cls(run=run, requests_sent=requests_sent, requests=requests or RequestCounts(), state=state, **typed)
 
     @property
     def cost_usd(self) -> float | None:
@@ -110,11 +127,15 @@ def open_graph(home: Path | None = None) -> Iterator[Graph]:
     """The graph compiled with the SQLite checkpointer of the state directory."""
     directory = home or state_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(directory / CHECKPOINTS, check_same_thread=False)
+    conn = connect_state_db(directory / CHECKPOINTS)  # read-only when the state directory is
+    saver = SqliteSaver(conn, serde=serializer())
     try:
-        yield build_graph().compile(checkpointer=SqliteSaver(conn, serde=serializer()))
+        yield build_graph().compile(checkpointer=saver)
     finally:
-        conn.close()
+        # After Ctrl-C LangGraph may still be writing a step's writes in a worker thread: closing the connection
+        # under that statement crashes SQLite, so close it between statements (the saver's own lock).
+        with saver.lock:
+            conn.close()
 
 
 def _config(run_id: str) -> RunnableConfig:
@@ -124,7 +145,9 @@ def _config(run_id: str) -> RunnableConfig:
 
 def _stream(graph: Graph, payload: Any, run_id: str, ctx: RunContext, progress: Progress | None) -> StateSnapshot:
     config = _config(run_id)
-    for namespace, mode, chunk in graph.stream(payload, config, context=ctx, stream_mode=["updates", "custom"], subgraphs=True):
+    # durability="sync": a step's checkpoint is written before the next step starts, so a kill never loses a finished step.
+    stream = graph.stream(payload, config, context=ctx, stream_mode=["updates", "custom"], subgraphs=True, durability="sync")
+    for namespace, mode, chunk in stream:
         if progress is None:
             continue
         if mode == "custom":
@@ -153,15 +176,48 @@ def _kept_recording(request: RunRequest) -> Path | None:
     return incomplete_path(request.cassette)
 
 
+class _RecordedPrompts(dict[str, str]):
+    """The context's `prompts_used`, written through to the run's record as each prompt is loaded (a killed sitting's too)."""
+
+    def __init__(self, store: Store, run_id: str, sitting: int) -> None:
+        super().__init__()
+        self._where = (store, run_id, sitting)
+
+    def __setitem__(self, name: str, sha256: str) -> None:
+        if self.get(name) != sha256:
+            store, run_id, sitting = self._where
+            record_prompt(store, run_id, sitting, name, sha256)
+        super().__setitem__(name, sha256)
+
+
 def _execute(
-    run: RunRecord, payload: Any, request: RunRequest, ctx: RunContext, store: Store, progress: Progress | None, *, resume_recording: bool = False
+    run: RunRecord,
+    payload: Any,
+    request: RunRequest,
+    ctx: RunContext,
+    store: Store,
+    progress: Progress | None,
+    *,
+    sitting: int = 1,
+    resume_recording: bool = False,
 ) -> RunOutcome:
     """Stream the graph under the run's recording mode and record how it ended."""
+    ctx.prompts_used = _RecordedPrompts(store, run.id, sitting)
+    ledger = ResponseLedger(store, run.id, sitting)
     try:
         with ExitStack() as stack:
-            stack.enter_context(cassette(request.mode, request.cassette, resume=resume_recording))
+            # Outermost: a full or read-only disk met below (checkpoints, cassette) fails the run like any RetestError.
+            stack.enter_context(storage_errors(store.path.parent))
+            stack.enter_context(cassette(request.mode, request.cassette, resume=resume_recording, responses=ledger))
             graph = stack.enter_context(open_graph(store.path.parent))
             snapshot = _stream(graph, payload, run.id, ctx, progress)
+    except BudgetExceeded as exc:
+        # A clean stop before a call, not a failure: finished steps are checkpointed and a resume with a larger budget goes on.
+        kept = _kept_recording(request)
+        error = f"{exc.message}; `retest resume {run.id} --max-cost USD` continues it" + (f", recording on from {kept}" if kept else "")
+        finish_run(store, run.id, RunStatus.INTERRUPTED, prompts=ctx.prompts_used, error=error, usage=_checkpointed_usage(run.id, store))
+        exc.hint = f"Run {run.id} is saved and resumable: continue it with a larger budget, e.g. retest resume {run.id} --max-cost {2 * max(exc.limit_usd, exc.needed_usd):.2f}"
+        raise
     except RetestError as exc:
         kept = _kept_recording(request)
         error = exc.message + (f"; the calls recorded so far are kept in {kept}" if kept else "")
@@ -178,7 +234,7 @@ def _execute(
     if "proposals" in snapshot.values:
         save_proposals(store, run.id, snapshot.values["proposals"])
     finish_run(store, run.id, status, prompts=ctx.prompts_used, usage=snapshot.values.get("usage", []))
-    return RunOutcome.from_state(get_run(store, run.id), snapshot.values, ctx.source.requests_sent)
+    return RunOutcome.from_state(get_run(store, run.id), snapshot.values, ctx.source.requests_sent, request_counts(store, run.id))
 
 
 def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: Progress | None = None, now: dt.datetime | None = None) -> RunOutcome:
@@ -197,6 +253,8 @@ def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: P
         line_sha256=loaded.sha256,
         mode=request.mode,
         cassette=str(request.cassette.resolve()) if request.cassette else None,
+        # Pinned: a resume refuses another cassette (a recording's output is not an input, so only replay's).
+        cassette_sha256=file_sha256(request.cassette) if request.mode == "replay" and request.cassette else None,
         run_date=run_date,
         models=request.models,
         settings=request.settings.saved(),
@@ -225,17 +283,55 @@ def _check_retestable(line_path: Path, loaded: LoadedLine, run_date: dt.date) ->
         )
 
 
-def resume_run(run_id: str, store: Store, *, progress: Progress | None = None) -> RunOutcome:
-    """Continue a killed or failed run from its last checkpoint, in the mode and with the settings it started with."""
-    run = get_run(store, run_id)
-    if run.status in (RunStatus.COMPLETED, RunStatus.AWAITING_REVIEW):
-        raise InputError(f"run {run.id} is {run.status}; there is nothing to resume", hint=f"Review it with `retest review {run.id}`.")
-    if run.held_elsewhere():
-        # Two processes writing one run's checkpoints would interleave its steps.
-        raise InputError(
-            f"run {run.id} is still running in process {run.pid}",
-            hint="Wait for it to finish, or stop that process and resume again.",
+def file_sha256(path: Path) -> str | None:
+    """The hex sha256 of a file's bytes; None when it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def check_pinned_inputs(run: RunRecord) -> None:
+    """ConflictError when the line file or the replayed cassette is no longer what the run started with.
+
+    A resumed run must go on from the same inputs: verdicts from one cassette and proposals from another would be a mixed run.
+    """
+    pins = [("line file", Path(run.line_path), run.line_sha256, f"retest run {run.line_path}")]
+    if run.cassette and run.cassette_sha256:
+        pins.append(("cassette", Path(run.cassette), run.cassette_sha256, f"retest run {run.line_path} --replay {run.cassette}"))
+    for what, path, pinned, again in pins:
+        now = file_sha256(path)
+        if now == pinned:
+            continue
+        if now is None and not path.exists():
+            message = f"the {what} {path} was removed after run {run.id} started"
+        else:
+            message = f"the {what} {path} changed after run {run.id} started (sha256 {pinned[:12]}… then, {(now or 'unreadable')[:12]}… now)"
+        raise ConflictError(
+            f"{message}; a resume must use the inputs the run started with",
+            hint=f"Put the original {what} back and resume again, or start a new run: {again}",
         )
+
+
+def resume_run(run_id: str, store: Store, *, progress: Progress | None = None) -> RunOutcome:
+    """Continue a killed or failed run from its last checkpoint, in the mode and with the settings it started with.
+
+    The run is claimed first, atomically, before anything is built: of two resumes started together one runs it and
+    the other is refused. A sitting that stops before running anything gives the run back as it was.
+    """
+    claim = claim_run(store, get_run(store, run_id).id)
+    try:
+        run, request, payload, services, resume_recording = _prepare_resume(claim, store)
+    except BaseException:
+        release_claim(store, claim)
+        raise
+    return _execute(run, payload, request, services, store, progress, sitting=claim.sitting, resume_recording=resume_recording)
+
+
+def _prepare_resume(claim: Claim, store: Store) -> tuple[RunRecord, RunRequest, Any, RunContext, bool]:
+    """Everything a resume needs before it runs: pinned inputs checked, mode checked, services built."""
+    run = claim.before
+    check_pinned_inputs(run)
     cassette_path = Path(run.cassette) if run.cassette else None
     request = RunRequest(mode=run.mode, cassette=cassette_path, run_date=run.run_date, settings=_saved_settings(run))
     check_mode(request.mode, cassette_path)
@@ -250,8 +346,7 @@ def resume_run(run_id: str, store: Store, *, progress: Progress | None = None) -
         )
     services = build_services(request, store)
     payload = None if checkpointed else _first_input(run)
-    claim_run(store, run.id)
-    return _execute(run, payload, request, services, store, progress, resume_recording=resume_recording)
+    return run, request, payload, services, resume_recording
 
 
 def _saved_settings(run: RunRecord) -> Settings:
@@ -286,7 +381,9 @@ def resume_review(run_id: str, decisions: list[dict[str, Any]], store: Store) ->
     with open_graph(store.path.parent) as graph:
         config = _config(run.id)
         # The review node calls no model, so no services are needed to resume it.
-        graph.invoke(Command(resume=decisions), config, context=RunContext(models={}, source=None))  # type: ignore[arg-type]
+        context = RunContext(models={}, source=None)  # type: ignore[arg-type]
+        # durability="sync": the decisions are in the checkpoint before this returns, so a kill after "Saved" loses none.
+        graph.invoke(Command(resume=decisions), config, context=context, durability="sync")
         snapshot = graph.get_state(config)
     finish_run(store, run.id, _status(snapshot), usage=snapshot.values.get("usage", []))
     return snapshot.values

@@ -7,12 +7,15 @@ beside the database; this table is the index a person lists and audits.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import secrets
 import socket
 import subprocess
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,8 @@ from agent.config import Mode
 from agent.errors import InputError
 from agent.graph.records import UsageRecord
 from agent.proposals import Proposal
-from agent.store import Store
+from agent.redact import redact_urls, redact_values
+from agent.store import Store, where_read
 
 
 class RunStatus(StrEnum):
@@ -40,6 +44,7 @@ class RunRecord(BaseModel):
     line_sha256: str
     mode: Mode
     cassette: str | None = None
+    cassette_sha256: str | None = Field(default=None, description="The cassette's sha256 when the run started; a resume refuses another.")
     run_date: dt.date
     models: dict[str, str]
     settings: dict[str, Any] | None = Field(
@@ -87,20 +92,22 @@ def git_revision(cwd: Path | None = None) -> str | None:
 
 
 def insert_run(store: Store, run: RunRecord) -> None:
-    """Record a new run as executed by this process."""
+    """Record a new run as executed by this process (its first sitting)."""
     with store.transaction() as conn:
         conn.execute(
-            "INSERT INTO runs (id, line_path, line_sha256, mode, cassette, run_date, models, settings, prompts, version, git_rev, started_at, status, pid, host)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO runs (id, line_path, line_sha256, mode, cassette, cassette_sha256, run_date, models, settings, prompts, version, git_rev,"
+            " started_at, status, pid, host) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run.id,
                 run.line_path,
                 run.line_sha256,
                 run.mode,
                 run.cassette,
+                run.cassette_sha256,
                 run.run_date.isoformat(),
-                json.dumps(run.models),
-                None if run.settings is None else json.dumps(run.settings),
+                # Stored, so never with a password in a model URL (agent.redact).
+                json.dumps(redact_values(run.models)),
+                None if run.settings is None else json.dumps(redact_values(run.settings)),
                 json.dumps(run.prompts),
                 run.version,
                 run.git_rev,
@@ -110,15 +117,121 @@ def insert_run(store: Store, run: RunRecord) -> None:
                 socket.gethostname(),
             ),
         )
+        _add_sitting(conn, run.id, 1)
 
 
-def claim_run(store: Store, run_id: str) -> None:
-    """Mark a run as running again, in this process (a resume)."""
+def _add_sitting(conn: Any, run_id: str, sitting: int) -> None:
+    conn.execute(
+        "INSERT INTO run_sittings (run_id, sitting, pid, host, started_at, prompts) VALUES (?,?,?,?,?,?)",
+        (run_id, sitting, os.getpid(), socket.gethostname(), dt.datetime.now(dt.UTC).isoformat(), "{}"),
+    )
+
+
+class Claim(BaseModel):
+    """A run taken by this process for one sitting: the record as it was before, and the sitting's number."""
+
+    before: RunRecord
+    sitting: int
+
+
+def claim_run(store: Store, run_id: str) -> Claim:
+    """Take a run for this process (a resume), atomically: of two processes claiming it at once, one gets it.
+
+    The check and the claim are one write transaction (BEGIN IMMEDIATE), so the
+    second claimer sees the first one's pid. InputError when another live
+    process holds it, or when it has nothing left to resume.
+    """
     with store.transaction() as conn:
+        row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise InputError(f"no run with ID {run_id!r}", hint=f"This read {where_read(store.path.parent)}; `retest runs` lists its runs.")
+        run = _record(row)
+        if run.held_elsewhere():
+            # Two processes writing one run's checkpoints would interleave its steps and pay twice.
+            raise InputError(
+                f"run {run.id} is held by process {run.pid}: it is still running in process {run.pid}",
+                hint="Wait for it to finish, or stop that process and resume again.",
+            )
+        if run.status in (RunStatus.COMPLETED, RunStatus.AWAITING_REVIEW):
+            raise InputError(f"run {run.id} is {run.status}; there is nothing to resume", hint=f"Review it with `retest review {run.id}`.")
+        last = conn.execute("SELECT MAX(sitting) AS n FROM run_sittings WHERE run_id = ?", (run_id,)).fetchone()["n"]
+        sitting = (last or 1) + 1  # a run from before sittings were recorded had its first one
         conn.execute(
             "UPDATE runs SET status = ?, ended_at = NULL, pid = ?, host = ? WHERE id = ?",
             (RunStatus.RUNNING, os.getpid(), socket.gethostname(), run_id),
         )
+        _add_sitting(conn, run_id, sitting)
+    return Claim(before=run, sitting=sitting)
+
+
+def release_claim(store: Store, claim: Claim) -> None:
+    """Give back a run claimed by a sitting that stopped before running anything: its status is as before."""
+    run = claim.before
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ? AND pid = ?",
+            (run.status, run.error, run.ended_at.isoformat() if run.ended_at else None, run.id, os.getpid()),
+        )
+
+
+def record_prompt(store: Store, run_id: str, sitting: int, name: str, sha256: str) -> None:
+    """Note a prompt as loaded, at once: a sitting killed later still has it on record (the run's and the sitting's)."""
+    with store.transaction() as conn:
+        for table, where, args in (("runs", "id = ?", (run_id,)), ("run_sittings", "run_id = ? AND sitting = ?", (run_id, sitting))):
+            row = conn.execute(f"SELECT prompts FROM {table} WHERE {where}", args).fetchone()  # noqa: S608 - fixed table names
+            if row is not None:
+                merged = {**json.loads(row["prompts"]), name: sha256}
+                conn.execute(f"UPDATE {table} SET prompts = ? WHERE {where}", (json.dumps(merged), *args))  # noqa: S608
+
+
+class Sitting(BaseModel):
+    """One process's turn at a run, with the prompts it loaded."""
+
+    sitting: int
+    pid: int
+    host: str
+    started_at: dt.datetime
+    prompts: dict[str, str]
+
+
+def run_sittings(store: Store, run_id: str) -> list[Sitting]:
+    """Every sitting of a run, first first."""
+    with store.lock:
+        rows = store.conn.execute("SELECT * FROM run_sittings WHERE run_id = ? ORDER BY sitting", (run_id,)).fetchall()
+    return [Sitting.model_validate({**dict(r), "prompts": json.loads(r["prompts"])}) for r in rows]
+
+
+_held_locks: dict[str, tuple[threading.RLock, list[int]]] = {}
+_held_guard = threading.Lock()
+
+
+@contextmanager
+def run_lock(store: Store, run_id: str) -> Iterator[None]:
+    """Hold the run's lock (one per run, across processes and threads) for the block: decisions are written under it.
+
+    An advisory lock on a file beside the database; the kernel drops it when its process dies, so a kill never
+    leaves it held. Re-entrant within a process (an flock taken twice by one process would wait for itself).
+    """
+    with _held_guard:
+        local, depth = _held_locks.setdefault(run_id, (threading.RLock(), [0]))
+    with local:
+        if depth[0]:
+            depth[0] += 1
+            try:
+                yield
+            finally:
+                depth[0] -= 1
+            return
+        directory = store.path.parent / "locks"
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(directory / f"{run_id}.lock", "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            depth[0] = 1
+            try:
+                yield
+            finally:
+                depth[0] = 0
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def finish_run(
@@ -139,7 +252,7 @@ def finish_run(
         ended = None if status is RunStatus.RUNNING else (ended_at or dt.datetime.now(dt.UTC)).isoformat()
         conn.execute(
             "UPDATE runs SET status = ?, error = ?, ended_at = ?, prompts = ? WHERE id = ?",
-            (status, error, ended, json.dumps(merged), run_id),
+            (status, None if error is None else redact_urls(error), ended, json.dumps(merged), run_id),
         )
         if usage is not None:
             conn.execute("DELETE FROM run_usage WHERE run_id = ?", (run_id,))
@@ -178,7 +291,7 @@ def get_run(store: Store, run_id: str) -> RunRecord:
     if rows:
         shown = ", ".join(r["id"] for r in rows[:5]) + (", …" if len(rows) > 5 else "")
         raise InputError(f"{len(rows)} runs start with {wanted!r}: {shown}", hint="Give more of the run ID; `retest runs` lists them all.")
-    raise InputError(f"no run with ID {wanted!r}", hint="`retest runs` lists the runs in this state directory.")
+    raise InputError(f"no run with ID {wanted!r}", hint=f"This read {where_read(store.path.parent)}; `retest runs` lists its runs.")
 
 
 def list_runs(store: Store, *, status: RunStatus | None = None) -> list[RunRecord]:

@@ -55,12 +55,16 @@ def build_services(request: RunRequest, store: Store | None, *, http_client: htt
     missing key before anything is recorded.
     """
     from agent.graph.context import RunContext
+    from agent.llm.budget import metered
     from agent.llm.factory import make_client
+    from agent.llm.server_modes import share_output_modes
 
     settings, replay = request.settings, request.mode == "replay"
     models: dict[str, ModelClient] = {
         role: make_client(settings.model_for(role), settings=settings, role=role, replay=replay, http_client=http_client) for role in ROLES
     }
+    share_output_modes(models.values())  # what a compatible server refused, it refuses for every role
+    models = metered(models)  # every call passes the process's --max-cost budget (agent.llm.budget), when one is set
     source = paper_source(settings, request.mode, store, use_cache=request.use_cache, today=request.run_date)
     return RunContext(models=models, source=source, contradiction_months=settings.contradiction_window_months)
 

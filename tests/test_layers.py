@@ -14,16 +14,17 @@ AGENT = Path(__file__).resolve().parents[1] / "agent"
 
 # Keep in step with the table in CONTRIBUTING.md.
 LAYERS: dict[str, int] = {
-    "errors": 0, "callsite": 0, "events": 0, "_lazy": 0, "_version": 0,
+    "errors": 0, "callsite": 0, "events": 0, "redact": 0, "_lazy": 0, "_version": 0,
     "line": 1, "store": 1, "prompts": 1,
     "proposals": 2, "llm": 2, "sources": 2,
     "config": 3,
     "index": 3,
     "graph": 4, "recording": 4,
-    "runs": 5, "services": 5,
+    "runs": 5, "services": 5, "estimate": 5,
     "runner": 6,
     "report": 7, "library": 7, "evaluate": 7, "review": 7,
-    "cli": 8, "server": 8,
+    "server": 8, "web": 8,
+    "cli": 9,  # `retest serve` starts the web front end
 }  # fmt: skip
 ROOT_MODULES = {"agent", "agent.__init__"}  # the package's lazy re-exports may name anything
 

@@ -13,7 +13,7 @@ stops using one, delete its test.
 | openai | `openai.lib._pydantic.to_strict_json_schema` | agent/llm/schema.py |
 | vcrpy | `vcr.serializers.yamlserializer._CassetteLoader`, `_CassetteDumper` | agent/recording/serializer.py |
 | vcrpy | `Request._to_dict`, `Request._from_dict` | agent/recording/scrub.py |
-| vcrpy | `Cassette._match_on` with `vcr.matchers.requests_match` | agent/recording/_unanswered.py |
+| vcrpy | `Cassette._match_on` with `vcr.matchers.requests_match` | agent/recording/_unanswered.py, responses.py |
 | vcrpy | `Cassette._path` (fallback for `path`) | agent/recording/misses.py |
 | vcrpy | `vcr.patch.reset_patchers`, called by `force_reset`; its patchers' `getter` | agent/recording/_resets.py |
 | vcrpy | `CannotOverwriteExistingCassetteException` as a global of `vcr.stubs` and `vcr.stubs.httpx_stubs` | agent/recording/misses.py |

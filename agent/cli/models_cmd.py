@@ -1,4 +1,7 @@
-"""`retest models`: which model each role uses, where that came from, its price and status, which keys are set."""
+"""`retest models`: which model each role uses, where that came from, its price and status, which keys are set.
+
+Model strings are shown with credentials in their URLs redacted (agent.redact), as keys are shown only as set or not.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from agent.llm.keys import key_is_set
 from agent.llm.model_string import parse_model_string
 from agent.llm.prices import ModelStatus, load_prices, price_for, status_for, status_warning
 from agent.llm.providers import Provider, provider_names, registered
+from agent.redact import redact_urls
 
 _MODEL_HELP = "Model for the {role} role, e.g. openai:gpt-5.4-mini (overrides RETEST_{ROLE} and the preset)."
 
@@ -39,7 +43,7 @@ def models(
     for line in _key_lines(roles):
         out.print(line, highlight=False)
     for warning in _status_warnings(roles, _today()):
-        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"warning: {redact_urls(warning)}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _today() -> dt.date:
@@ -51,7 +55,7 @@ def _roles_table(roles: dict[Role, ResolvedModel]) -> Table:
     for column in ("role", "model", "from"):
         table.add_column(column, overflow="fold")
     for role in ROLES:
-        table.add_row(role, roles[role].model_string, roles[role].source)
+        table.add_row(role, redact_urls(roles[role].model_string), roles[role].source)
     return table
 
 
@@ -64,7 +68,7 @@ def _prices_table(roles: dict[Role, ResolvedModel]) -> Table:
         model = parse_model_string(model_string).model
         price = price_for(model)
         money = [f"{p:.3f}" for p in (price.input, price.output, price.cached_input)] if price else ["unknown"] * 3
-        table.add_row(model_string, *money, _status_cell(status_for(model)))
+        table.add_row(redact_urls(model_string), *money, _status_cell(status_for(model)))
     return table
 
 

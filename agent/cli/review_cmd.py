@@ -57,13 +57,12 @@ def _list(review: ReviewListing, as_json: bool) -> None:
         out.print(_pending_table(review))
 
 
-def _batch(review: ReviewRun, store: Store, accept: str | None, reject: str | None, reason: str | None, grounded: bool) -> None:
+def _batch(review: ReviewRun, store: Store, accept: str | None, reject: str | None, reason: str | None, grounded: bool, *, force: bool = False) -> None:
     from agent.proposals import DecisionKind
+    from agent.review.changing import decide
     from agent.review.decisions import make_decision
-    from agent.review.review_run import require_open, submit
     from agent.review.session import SessionResult, summary
 
-    require_open(review)
     accepted, rejected = _ids(accept, "--accept", review), _ids(reject, "--reject", review)
     both = sorted(set(accepted) & set(rejected))
     if both:
@@ -77,7 +76,8 @@ def _batch(review: ReviewRun, store: Store, accept: str | None, reject: str | No
     if not decisions:
         out.print(f"Run {review.run.id}: no pending proposal is grounded; nothing decided.")
         return
-    after = submit(store, review, decisions)
+    # The one review service: refuses a NOT GROUNDED accept without --force, and changes a finished review until apply.
+    after = decide(store, review, decisions, confirmed=force)
     parts = [f"accepted {', '.join(accepted)}" if accepted else "", f"rejected {', '.join(rejected)}" if rejected else ""]
     result = SessionResult(after, [d.proposal_id for d in decisions])
     out.print(f"Saved: {'; '.join(p for p in parts if p)}. {summary(result)}", markup=False, highlight=False, soft_wrap=True)
@@ -92,8 +92,16 @@ def review(
     reject: RejectIds = None,
     reason: Annotated[str | None, typer.Option(help="Why: recorded with every --reject.", show_default=False)] = None,
     accept_grounded: Annotated[bool, typer.Option("--accept-grounded", help="Accept every pending proposal whose evidence passed the ground check.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --accept: accept proposals marked NOT GROUNDED too.")] = False,
+    reopen: Annotated[
+        bool, typer.Option("--reopen", help="Change the decisions of a finished review (until apply); alone, every proposal waits for a decision again.")
+    ] = False,
+    undo_ids: Annotated[
+        str | None, typer.Option("--undo", help="Withdraw the decisions on these proposals (comma-separated): they wait again.", show_default=False)
+    ] = None,
     list_pending: Annotated[bool, typer.Option("--list", help="Show what is pending and exit.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --list: print JSON for scripts.")] = False,
+    server: Annotated[str | None, typer.Option("--server", help="Review a run on this LangGraph server; RUN_ID is its thread ID.", show_default=False)] = None,
 ) -> None:
     """Decide on a run's proposals: interactively one at a time, or in one go for scripts.
 
@@ -112,12 +120,17 @@ def review(
     if as_json and not list_pending:
         raise InputError("--json goes with --list", hint="Example: retest review RUN --list --json")
     deciding = accept is not None or reject is not None or accept_grounded
-    if list_pending and (deciding or reason):
+    if list_pending and (deciding or reason or reopen or undo_ids is not None):
         # --list only shows: quietly ignoring --accept/--reject would let a script believe it decided.
         raise InputError(
             "--list only shows what is pending; it takes no --accept, --reject, --accept-grounded or --reason",
             hint="Decide first, then list: retest review RUN --accept P1 && retest review RUN --list",
         )
+    if server:
+        from agent.cli._served import review as served_review
+
+        served_review(server, run_id, accept=accept, reject=reject, reason=reason, grounded=accept_grounded, list_pending=list_pending, as_json=as_json)
+        return
     store = Store.open()
     if list_pending:
         from agent.review.listing import list_review
@@ -128,8 +141,21 @@ def review(
     from agent.review.session import Session, SessionResult, TerminalKeys, summary
 
     current = load_review(store, run_id)
+    if not current.open and not reopen and (deciding or undo_ids is not None):
+        from agent.review.review_run import batch_in_force
+
+        if deciding and batch_in_force(current, accept, reject, reason):  # a retry after a kill: done already
+            out.print(f"Run {current.run.id}: these decisions are already saved; nothing to do.", markup=False, highlight=False)
+            return
+        _closed(current)
+    if undo_ids is not None:
+        current = _undo(store, current, _ids(undo_ids, "--undo", current))
+    elif reopen and not deciding:
+        current = _undo(store, current, [pid for pid, d in current.decisions.items() if str(d.kind) != "undo"])
     if deciding:
-        _batch(current, store, accept, reject, reason, accept_grounded)
+        _batch(current, store, accept, reject, reason, accept_grounded, force=force)
+        return
+    if undo_ids is not None:
         return
     if reason:
         raise InputError("--reason is recorded with rejections; give --reject too")
@@ -140,6 +166,35 @@ def review(
         err.print(summary(SessionResult(session.review, session.decided, quit=True)), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     out.print(summary(result), markup=False, highlight=False, soft_wrap=True)
+
+
+def _closed(review: ReviewRun) -> None:
+    from agent.review.review_run import require_open
+
+    if review.run.status.value == "completed":
+        raise InputError(
+            f"run {review.run.id} is completed: its review is closed",
+            hint=f"Change its decisions until apply with --reopen, e.g. retest review {review.run.id} --reopen --undo P2",
+        )
+    require_open(review)
+
+
+def _undo(store: Store, review: ReviewRun, ids: list[str]) -> ReviewRun:
+    from agent.review.changing import undo
+
+    after = undo(store, review, ids)
+    if ids:
+        out.print(f"Reopened {', '.join(ids)} of run {after.run.id}: they wait for a decision again.", markup=False, highlight=False, soft_wrap=True)
+    return after
+
+
+def _print_diff(old: str, new: str, target: Path) -> None:
+    import difflib
+
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), f"{target} (now)", f"{target} (after apply)", lineterm="")
+    for line in lines:
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else None
+        out.print(Text(line, style=style or ""), highlight=False, soft_wrap=True)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -154,6 +209,8 @@ def apply_cmd(
         bool, typer.Option("--force", help="Apply even if the line file changed since the run, or replace an unrelated target (a backup is kept).")
     ] = False,
     date: Annotated[str | None, typer.Option(help="Date of the changelog entry (YYYY-MM-DD). Default: today.", show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Run every check and print the diff of the file; write nothing.")] = False,
+    partial: Annotated[bool, typer.Option("--partial", help="Apply what is accepted now; the rest stays pending and can be applied later.")] = False,
 ) -> None:
     """Write a reviewed run's accepted and edited proposals into the line's canonical Markdown file.
 
@@ -171,9 +228,14 @@ def apply_cmd(
 
     store = Store.open()
     current = load_review(store, run_id)
-    result = apply_review(current, backup_dir=store.path.parent / "backups", out=out_file, force=force, today=_date(date))
+    result = apply_review(current, backup_dir=store.path.parent / "backups", out=out_file, force=force, today=_date(date), dry_run=dry_run, partial=partial)
     rid = current.run.id
-    if result.status is ApplyStatus.ALREADY_APPLIED:
+    if result.status is ApplyStatus.PREVIEW:
+        _print_diff(result.old_text, result.new_text, result.target)
+        out.print(
+            f"Dry run: {', '.join(result.applied)} would be written to {result.target}; nothing was written.", markup=False, highlight=False, soft_wrap=True
+        )
+    elif result.status is ApplyStatus.ALREADY_APPLIED:
         out.print(
             f"Run {rid} is already applied to {result.target} (its changelog names the run); nothing changed.", markup=False, highlight=False, soft_wrap=True
         )
@@ -192,6 +254,7 @@ def export_cmd(
     bibtex: Annotated[bool, typer.Option("--bibtex", help="BibTeX of every paper cited by an accepted proposal.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON: the run, every proposal with its decision, the cited papers.")] = False,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --out: replace a file that already exists.")] = False,
 ) -> None:
     """Export a run's review: the papers its accepted proposals cite (BibTeX), or everything as JSON.
 
@@ -201,6 +264,9 @@ def export_cmd(
     """
     if bibtex == as_json:
         raise InputError("give exactly one of --bibtex or --json", hint="Example: retest export RUN --bibtex")
+    if out_file is not None and out_file.exists() and not force:
+        # It may be the line itself, or anything else the user keeps: never replaced by surprise.
+        raise InputError(f"--out {out_file} already exists; nothing was written", hint="Choose another file, or pass --force to replace it.")
     from agent.line.read import write_text_atomic
     from agent.review.export import to_bibtex, to_json
     from agent.review.review_run import load_review

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Group
-from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from agent.cli._cost import CONFIRM_ABOVE_USD, DRY_RUN_HELP, MAX_COST_HELP, budget_for, check_max_cost, print_line_estimate
 from agent.cli.app import app, date_option, err, out
+from agent.cli.progress import ProgressView, cost_breakdown
 from agent.errors import ExitCode, InputError
-from agent.events import ArxivWait, CallFinished, ClaimStage, LineWarning, NodeFinished, RunEvent, RunStarted
 from agent.llm.base import money, total_cost
+from agent.llm.budget import Budget, spending_limit
 from agent.store import Store
 
 # LangGraph, the SDKs and vcrpy load only inside the commands that use them (`agent.runner`,
@@ -34,70 +32,6 @@ ModelFlag = Annotated[
 
 def _date(value: str | None) -> dt.date | None:
     return date_option(value, "--run-date")
-
-
-class ProgressView:
-    """Live per-claim progress on stderr: stage and verdict per claim, nodes as they finish."""
-
-    def __init__(self) -> None:
-        self.claims: dict[str, tuple[str, str]] = {}
-        self.nodes: list[str] = []
-        self.run_id: str | None = None
-        self.calls = 0
-        self.costs: list[float | None] = []
-        self.waiting = ""
-        self.live = Live(self._table(), console=err, transient=False, refresh_per_second=8)
-
-    def _table(self) -> Group:
-        table = Table(title="Re-testing claims", show_edge=False)
-        table.add_column("claim")
-        table.add_column("stage")
-        table.add_column("verdict")
-        for claim, (stage, verdict) in self.claims.items():
-            table.add_row(claim, stage, verdict)
-        # Below the table, not as its caption: a caption wraps to the narrow table's width.
-        lines = [f"done: {', '.join(self.nodes)}"] if self.nodes else []
-        if self.calls:
-            lines.append(f"{self.calls} model calls, {money(total_cost(self.costs))} so far")
-        if self.waiting:
-            lines.append(self.waiting)
-        return Group(table, *(Text(line, style="dim") for line in lines))
-
-    @contextmanager
-    def shown(self) -> Iterator[None]:
-        """Show the live table from the first event on; end it on its own line, so a following error starts clean.
-
-        Starting it lazily keeps an error found before the run starts (a
-        missing file, a bad cassette, a missing key) the only thing printed.
-        """
-        try:
-            yield
-        finally:
-            if self.live.is_started:
-                self.live.stop()
-                err.print()
-
-    def __call__(self, event: RunEvent) -> None:
-        if not self.live.is_started:
-            self.live.start()
-        self.waiting = ""
-        match event:
-            case RunStarted():
-                self.run_id = event.run_id
-                self.claims = {c: ("waiting", "") for c in event.claims}
-            case ClaimStage():
-                self.claims[event.claim] = (event.stage, event.verdict or "")
-            case NodeFinished() if event.node not in self.nodes:
-                self.nodes.append(event.node)
-            case CallFinished():
-                self.calls += 1
-                self.costs.append(event.cost_usd)
-            case ArxivWait():
-                self.waiting = f"waiting {event.seconds:g} s for arXiv ({event.reason})"
-            case LineWarning():
-                # Above the live table, where it stays readable after the run.
-                self.live.console.print(f"warning: {event.message}", markup=False, highlight=False, soft_wrap=True)
-        self.live.update(self._table())
 
 
 def _interrupted(run_id: str | None) -> typer.Exit:
@@ -132,6 +66,7 @@ def _summary(outcome: RunOutcome) -> None:
         f"{sum(u.calls for u in usage)} model calls, {sum(u.input_tokens for u in usage)} tokens in, {sum(u.output_tokens for u in usage)} out; "
         f"estimated price {money(cost)}; arXiv requests {outcome.requests_sent}."
     )
+    out.print(cost_breakdown(usage, [c.id for c in outcome.line.prompt.claims] if outcome.line else []), highlight=False)
     out.print(f"Status: {run.status}. Next: [bold]retest review {run.id}[/]   (full report: retest report {run.id})")
 
 
@@ -180,6 +115,12 @@ def run(
             show_default=False,
         ),
     ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
+    max_cost: Annotated[float | None, typer.Option("--max-cost", metavar="USD", help=MAX_COST_HELP, show_default=False)] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="With --all: go ahead without asking, however high the estimate.")] = False,
+    confirm_above: Annotated[
+        float, typer.Option("--confirm-above", metavar="USD", help="With --all in a terminal: ask first when the estimate (or --max-cost) is above USD.")
+    ] = CONFIRM_ABOVE_USD,
 ) -> None:
     """Re-test every dated claim of LINE against newer arXiv work and draft proposals for review.
 
@@ -194,6 +135,12 @@ def run(
     Example (a whole library, live, sharing one arXiv rate limit):
 
         retest run --all examples/
+
+    Example (what a library would cost, without calling anything; then a run capped at one dollar):
+
+        retest run --all examples/ --dry-run
+
+        retest run --all examples/ --max-cost 1.00
 
     Example (searches from a local index only; build it with `retest index build`):
 
@@ -217,15 +164,19 @@ def run(
         template = RunRequest(mode=mode, run_date=_date(run_date), use_cache=not no_cache, settings=settings)
         from agent.cli.run_all import run_all
 
-        run_all(all_dir, template, replay_dir=replay, record_dir=record)
+        run_all(all_dir, template, replay_dir=replay, record_dir=record, dry_run=dry_run, max_cost=max_cost, yes=yes, confirm_above=confirm_above)
         return
     assert line is not None  # exactly one of LINE and --all, checked above
     date = _date(run_date) or (runner.cassette_run_date(replay) if replay else None)
+    if dry_run:
+        print_line_estimate(line, settings, date or dt.datetime.now(dt.UTC).date())
+        return
+    check_max_cost(max_cost, settings)
     request = RunRequest(mode=mode, cassette=cassette_path, run_date=date, use_cache=not no_cache, settings=settings)
     store = Store.open()
     view = ProgressView()
     try:
-        with view.shown():
+        with view.shown(), spending_limit(budget_for(max_cost)):
             outcome = runner.start_run(line, request, store, progress=view)
     except KeyboardInterrupt:
         raise _interrupted(view.run_id) from None
@@ -237,6 +188,9 @@ def run(
 @app.command()
 def resume(
     run_id: Annotated[str, typer.Argument(help="The run to continue (a unique prefix is enough).")],
+    max_cost: Annotated[
+        float | None, typer.Option("--max-cost", metavar="USD", help=MAX_COST_HELP + " What the run spent before counts.", show_default=False)
+    ] = None,
 ) -> None:
     """Continue a run that was killed or failed, from its last checkpoint; finished steps are not repeated.
 
@@ -249,28 +203,52 @@ def resume(
     store = Store.open()
     view = ProgressView()
     try:
-        with view.shown():
+        with view.shown(), spending_limit(_resumed_budget(run_id, store, max_cost)):
             outcome = resume_run(run_id, store, progress=view)
     except KeyboardInterrupt:
         raise _interrupted(run_id) from None
     _summary(outcome)
 
 
+def _resumed_budget(run_id: str, store: Store, max_cost: float | None) -> Budget | None:
+    """The budget of a resumed run: --max-cost less what its earlier sittings spent."""
+    if max_cost is None:
+        return None
+    from agent.config import settings_from_saved
+    from agent.runs import get_run, run_usage
+
+    run = get_run(store, run_id)
+    if run.settings is not None:
+        check_max_cost(max_cost, settings_from_saved(run.settings))
+    return budget_for(max_cost, spent_usd=total_cost(u.cost_usd for u in run_usage(store, run.id)) or 0.0)
+
+
 @app.command()
-def runs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def runs(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    server: Annotated[str | None, typer.Option("--server", help="List the runs on this LangGraph server instead, e.g. http://127.0.0.1:2024.")] = None,
+) -> None:
     """List the runs in this state directory, newest first.
 
     Example:
 
         retest runs
     """
-    from agent.runs import list_runs
+    if server:
+        from agent.cli._served import print_runs
 
-    records = list_runs(Store.open())
+        print_runs(server, as_json)
+        return
+    from agent.runs import list_runs
+    from agent.store import where_read
+
+    store = Store.open()
+    records, read = list_runs(store), where_read(store.path.parent)
     if as_json:
+        err.print(f"Read {read}.", markup=False, highlight=False, soft_wrap=True)  # stdout stays JSON
         out.print_json(json.dumps([r.model_dump(mode="json") for r in records]))
         return
-    table = Table(title="Runs")
+    table = Table(title=f"Runs in {read}")
     width = max((len(r.id) for r in records), default=0)
     for col in ("run", "status", "line", "mode", "started"):
         # The ID is what every next command needs: never cut it; the other cells may fold.
@@ -278,7 +256,10 @@ def runs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
     for r in records:
         # A file name may hold '[...]': shown as is, never read as Rich markup.
         table.add_row(r.id, str(r.status), Text(Path(r.line_path).name), r.mode, f"{r.started_at:%Y-%m-%d %H:%M}")
-    out.print(table if records else "No runs yet. Start one with: retest run LINE")
+    if records:
+        out.print(table)
+    else:
+        out.print(f"No runs yet in {read}. Start one with: retest run LINE", markup=False, highlight=False, soft_wrap=True)
 
 
 def _print_report(run_id: str, fmt: str, store: Store) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from agent.evaluate.attacks import forbidden_mentions, missed_drops
 from agent.evaluate.metrics import METRICS, CaseRun, Metrics, budgeted
-from agent.evaluate.scorers import State
+from agent.evaluate.scorers import State, guarantee_failures
 from agent.evaluate.suite import Budgets, Expectations, ProposalRange
 from agent.llm.base import total_cost
 
@@ -51,4 +51,5 @@ def gate_failures(state: State, metrics: Metrics, expect: Expectations) -> list[
     failures += [f"{i} was not caught: no screen, judge or ground check dropped it" for i in missed_drops(state, expect.must_drop)]
     failures += _range_failure(metrics.proposals, expect.proposals)
     failures += [f"over budget: {b}" for b in budget_failures(metrics, expect.budgets)]
+    failures += [f"guarantee broken: {g}" for g in guarantee_failures(state)] if expect.guarantees else []
     return failures

@@ -12,11 +12,12 @@ from typing import Any
 
 from agent.evaluate.ratio import Ratio
 from agent.evaluate.suite import AnchorOutcome, ClaimExpect
-from agent.graph.evidence import base_id, ids_in, normalise_space
-from agent.graph.records import AnchorCheck, DateCheck, UsageRecord
+from agent.graph.evidence import base_id, normalise_space, quote_in
+from agent.graph.records import AnchorCheck, ClaimResult, DateCheck, Stance, UsageRecord, VerdictKind
+from agent.line.citable import cited_ids
 from agent.llm.base import total_cost
 from agent.proposals import Proposal, ProposalKind
-from agent.sources.models import LookupStatus, TitleMatch
+from agent.sources.models import LookupStatus, Paper, TitleMatch
 
 State = dict[str, Any]
 
@@ -113,13 +114,17 @@ def ungrounded_in_proposals(state: State) -> list[str]:
     """Citations left in the final proposals of papers the run did not retrieve.
 
     `before` is excluded: it quotes the line as it stands, which may cite
-    anything (a missing anchor's ID, for one).
+    anything (a missing anchor's ID, for one). IDs are found as a reader sees
+    them (`agent.line.citable`), so one written `2611\\.99999`, with a
+    full-width dot or a zero-width space inside still counts.
     """
     papers = state.get("papers", {})
     found: list[str] = []
     for p in state.get("proposals", []):
-        cited = [(base_id(e.arxiv_id), "evidence") for e in p.evidence]
-        cited += [(i, "after") for i in ids_in(p.after)] + [(i, "rationale") for i in ids_in(p.rationale)]
+        cited = [(i, "evidence") for e in p.evidence for i in cited_ids(e.arxiv_id) or [base_id(e.arxiv_id)]]
+        cited += [(i, where) for where in ("target", "after", "rationale") for i in cited_ids(getattr(p, where))]
+        cited += [(i, "new_date") for i in cited_ids(p.new_date or "")]
+        cited += [(i, "evidence quote") for e in p.evidence for i in cited_ids(e.quote)]
         found += [f"{p.id}: {arxiv_id} in {where}" for arxiv_id, where in cited if arxiv_id not in papers]
     return found
 
@@ -128,3 +133,57 @@ def estimated_price(usage: list[UsageRecord]) -> float | None:
     """The run's estimated price, or None if any call has no price."""
     price = total_cost(u.cost_usd for u in usage)
     return None if price is None else round(price, 6)
+
+
+# The line-level steps that end in output of their own, and the state key each writes.
+_LINE_STEPS = {"propose_questions": "questions", "draft_proposals": "proposals"}
+
+
+def guarantee_failures(state: State) -> list[str]:
+    """What breaks Retest's structural promises in a finished run, whatever the model concluded (a case's `guarantees`).
+
+    Never a stance or a verdict's kind, except the one rule that a claim
+    left without relevant evidence is unresolved (and says why).
+    """
+    line = state.get("line")
+    results = state.get("claim_results", {})
+    papers = state.get("papers", {})
+    failures: list[str] = []
+    if "ungrounded" not in state:
+        failures.append("the run did not reach review: the ground check never ran")
+    for claim in line.prompt.claims if line else []:
+        result = results.get(claim.id)
+        if result is None or result.verdict is None:
+            failures.append(f"{claim.id}: no verdict, the claim's branch did not finish")
+            continue
+        failures += _quote_failures(claim.id, result, papers)
+        relevant = [f for f in result.findings if f.stance is not Stance.UNRELATED]
+        if not relevant and result.verdict.verdict is not VerdictKind.UNRESOLVED:
+            failures.append(f"{claim.id}: no relevant evidence kept, yet judged {result.verdict.verdict}")
+        if result.verdict.verdict is VerdictKind.UNRESOLVED and not result.verdict.rationale.strip():
+            failures.append(f"{claim.id}: unresolved without saying why")
+        if result.error and normalise_space(result.error) not in normalise_space(result.verdict.rationale):
+            failures.append(f"{claim.id}: its branch failed ({result.error[:80]}...) but the verdict does not say so")
+    for node, reason in state.get("failed_steps", {}).items():
+        if not reason.strip():
+            failures.append(f"step {node} failed without saying why")
+    for node, key in _LINE_STEPS.items():
+        if key not in state and node not in state.get("failed_steps", {}):
+            failures.append(f"step {node} left neither its {key} nor a reason")
+    ids = [p.id for p in state.get("proposals", [])]
+    if ids != [f"P{i}" for i in range(1, len(ids) + 1)]:
+        failures.append(f"proposals are not numbered P1..P{len(ids)} in order: {', '.join(ids)}")
+    return failures
+
+
+def _quote_failures(claim_id: str, result: ClaimResult, papers: dict[str, Paper]) -> list[str]:
+    """Every kept quote is in its paper's abstract; every dropped one is counted, with its reason."""
+    out = []
+    for f in result.findings:
+        paper = papers.get(base_id(f.arxiv_id))
+        if paper is None or not quote_in(f.quote, paper.summary):
+            out.append(f"{claim_id}: the quote kept for {f.arxiv_id} is not in its abstract")
+    if result.dropped_quotes != len(result.dropped_quote_reasons):
+        out.append(f"{claim_id}: {result.dropped_quotes} quotes counted as dropped, {len(result.dropped_quote_reasons)} listed")
+    out += [f"{claim_id}: quote dropped from {d.arxiv_id} without a reason" for d in result.dropped_quote_reasons if not d.reason.strip()]
+    return out

@@ -108,6 +108,14 @@ class Expectations(_Spec):
     must_drop: list[str] = Field(default_factory=list, description="IDs a model cites without retrieval that the run must drop or remove.")
     proposals: ProposalRange = Field(default_factory=ProposalRange)
     budgets: Budgets = Field(default_factory=Budgets)
+    guarantees: bool = Field(
+        default=False,
+        description=(
+            "Gate on what Retest promises whatever the model answers, never on what it concluded: the run reaches review; "
+            "every kept quote is in its abstract and every dropped one counted; a claim left without relevant evidence is "
+            "unresolved and says why; a line-level step left empty says why; nothing half-written. For cassettes of weak real models."
+        ),
+    )
 
 
 class Case(_Spec):

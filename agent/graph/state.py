@@ -36,6 +36,8 @@ class RunState(TypedDict, total=False):
     anchor_checks: list[AnchorCheck]
     papers: Annotated[dict[str, Paper], merge_dicts]
     """Every paper retrieved and verified in this run, by base arXiv ID: the only citable ones."""
+    verified_dois: Annotated[dict[str, str], merge_dicts]
+    """DOIs a source (Crossref, OpenAlex, Semantic Scholar) resolved in this run, normal form -> that source: citable beside `papers`."""
     claim_results: Annotated[dict[str, ClaimResult], merge_dicts]
     contradictions: list[Contradiction]
     questions: list[ResearchQuestion]
@@ -43,6 +45,8 @@ class RunState(TypedDict, total=False):
     ungrounded: list[UngroundedCitation]
     usage: Annotated[list[UsageRecord], operator.add]
     decisions: Annotated[dict[str, Decision], merge_dicts]
+    failed_steps: Annotated[dict[str, str], merge_dicts]
+    """Line-level steps whose model answer stayed unusable after the retry (node -> why); their output is empty, the run went on."""
 
 
 class ClaimState(TypedDict, total=False):

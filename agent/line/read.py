@@ -19,6 +19,8 @@ from agent.line.plaintext import parse_plaintext
 
 Format = Literal["auto", "text", "md"]
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# The largest line file read: the user's demo line is 9 KB, a line of 2,000 claims well under 1 MiB.
+MAX_LINE_BYTES = 8 * 2**20
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,10 @@ def decode_line_bytes(data: bytes, source: str) -> str:
 
 
 def _read_bytes(path: Path) -> bytes:
+    # Read at most one byte past the limit: a device such as /dev/zero or a runaway export never fills memory.
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_LINE_BYTES + 1)
     except FileNotFoundError:
         raise LineFormatError(str(path), "no such file", hint="Check the path; example: examples/bargaining-power.txt") from None
     except IsADirectoryError:
@@ -115,6 +119,13 @@ def _read_bytes(path: Path) -> bytes:
         raise LineFormatError(str(path), "permission denied while reading the file") from None
     except OSError as exc:
         raise LineFormatError(str(path), f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > MAX_LINE_BYTES:
+        raise LineFormatError(
+            str(path),
+            f"is larger than {MAX_LINE_BYTES // 2**20} MiB, the most a line file may hold",
+            hint="An inquiring line is a few to a few hundred kilobytes: check that this is the line's export, or split the line.",
+        )
+    return data
 
 
 def write_markdown(line: Line, path: Path) -> None:

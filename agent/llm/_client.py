@@ -13,6 +13,7 @@ from agent.llm.base import Usage
 from agent.llm.pool import model_call_slot
 from agent.llm.prices import estimate_cost
 from agent.llm.providers import Provider
+from agent.redact import redact_urls, url_secrets
 
 if TYPE_CHECKING:
     import httpx2
@@ -47,9 +48,10 @@ class SdkClient(ABC, Generic[SdkT]):
         """
         self.model = model
         self.base_url = (base_url or self.default_base_url).rstrip("/")
-        self.model_string = self._model_string()
+        # Shown in errors, usage records and progress: a password in the base URL never is.
+        self.model_string = redact_urls(self._model_string())
         self.reasoning_effort = reasoning_effort
-        self._secrets = (api_key,)
+        self._secrets = (api_key, *url_secrets(self.base_url))
         self._clock = clock
         self._sdk: SdkT = self._connect(api_key=api_key, max_retries=max_retries, timeout_s=timeout_s, http_client=http_client)
 
@@ -66,7 +68,7 @@ class SdkClient(ABC, Generic[SdkT]):
     @contextmanager
     def _http_call(self, task: str, url: str) -> Iterator[None]:
         """One request: a slot in the process-wide pool, and the provider's failures raised as Retest errors."""
-        with provider_errors(provider=self.provider, model=self.model, task=task, url=url, secrets=self._secrets), model_call_slot():
+        with provider_errors(provider=self.provider, model=self.model, task=task, url=redact_urls(url), secrets=self._secrets), model_call_slot():
             yield
 
     def _priced(self, usage: Usage, *, tokens_known: bool = True) -> Usage:

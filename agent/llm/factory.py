@@ -6,11 +6,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from agent.errors import ConfigError
 from agent.llm.base import ModelClient
 from agent.llm.keys import api_key_for
 from agent.llm.model_string import parse_model_string
 from agent.llm.pool import set_pool_size
 from agent.llm.providers import ClientOptions, provider_spec
+from agent.redact import has_redacted_credentials, redact_urls
 
 if TYPE_CHECKING:
     import httpx2
@@ -49,6 +51,13 @@ def make_client(
     without one.
     """
     spec = parse_model_string(model_string)
+    if not replay and spec.base_url and has_redacted_credentials(spec.base_url):
+        # A resumed run's saved URL lost its password (credentials are never saved): sending `***` would only fail as a 401.
+        variable = f"RETEST_{role.upper()}" if role else "RETEST_<ROLE>"
+        raise ConfigError(
+            f"{redact_urls(model_string)}: the credentials in this URL were not saved with the run (they never are)",
+            hint=f"Set {variable} to the same URL with its credentials, then run the command again.",
+        )
     api_key = api_key_for(spec.provider, replay=replay)
     set_pool_size(settings.max_concurrent_calls)
     options: ClientOptions = {

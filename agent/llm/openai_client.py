@@ -41,6 +41,7 @@ from agent.llm.base import DEFAULT_MAX_TOKENS, TRUNCATION_HINT, AnswerError, Com
 from agent.llm.providers import Provider
 from agent.llm.schema import schema_name, strict_schema
 from agent.llm.structured import Message, Turn, complete_structured
+from agent.redact import redact_urls
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 
@@ -89,7 +90,7 @@ class OpenAIClient(SdkClient[openai.OpenAI]):
     def _send(self, task: str, messages: list[Message], response_format: dict[str, Any] | None, max_tokens: int) -> Turn:
         """One request; `response_format` None sends none (plain text)."""
         started = self._clock()
-        url = f"{self.base_url}/chat/completions"
+        url = redact_urls(f"{self.base_url}/chat/completions")  # for messages: the SDK has the real base URL
         output = {"response_format": response_format} if response_format is not None else {}
         with self._http_call(task, url):
             # Plain dicts where the SDK types TypedDicts, and a token-limit keyword chosen at run time.

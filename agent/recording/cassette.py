@@ -41,6 +41,7 @@ from vcr.serialize import serialize as vcr_serialize
 from agent.errors import CassetteMissError, InputError
 from agent.recording import _resets, _unanswered, matching, scrub, serializer
 from agent.recording.misses import cassette_miss_from, forget_senders, note_sender, replay_miss, stub_patches
+from agent.recording.responses import ResponseLedger
 
 Mode = Literal["live", "record", "replay"]
 
@@ -209,10 +210,25 @@ def _save_recorded(vcr_cassette: Cassette, target: Path) -> None:
     _RecordingPersister.save_cassette(target, {"requests": vcr_cassette.requests, "responses": vcr_cassette.responses}, serializer)
 
 
+class _NowherePersister(FilesystemPersister):
+    """Live mode under a response ledger: vcrpy only for its hooks, nothing loaded, nothing written."""
+
+    @classmethod
+    def load_cassette(cls, cassette_path: str | os.PathLike, serializer: Any) -> Any:
+        raise CassetteNotFoundError()
+
+    @staticmethod
+    def save_cassette(cassette_path: str | os.PathLike, cassette_dict: dict, serializer: Any) -> None:
+        return None
+
+
 def _use_cassette(mode: Mode, path: Path, *, resume: bool = False) -> Any:
     instance = configure_vcr(vcr.VCR())
     options = vcr_options()
-    if mode == "record" and resume:
+    if mode == "live":
+        instance.register_persister(_NowherePersister)
+        options.update(record_mode="all", record_on_exception=False)
+    elif mode == "record" and resume:
         instance.register_persister(_resuming_persister(incomplete_path(path)))
         # new_episodes: a request the incomplete recording holds is answered from it, not sent again.
         options.update(record_mode="new_episodes", record_on_exception=False)
@@ -225,12 +241,17 @@ def _use_cassette(mode: Mode, path: Path, *, resume: bool = False) -> Any:
 
 
 @contextmanager
-def cassette(mode: Mode, path: Path | None, *, resume: bool = False) -> Iterator[CassetteHandle]:
+def cassette(mode: Mode, path: Path | None, *, resume: bool = False, responses: ResponseLedger | None = None) -> Iterator[CassetteHandle]:
     """Run the block live, recording to `path`, or replaying from `path`.
 
     Raises InputError for a replay cassette that is missing or unreadable, and
     turns a cassette miss escaping the block into CassetteMissError.
+    `responses`: the run's response ledger (see responses.py); live mode then goes through vcrpy too, for its hooks.
     """
+    if mode == "live" and responses is not None:
+        with _ledger_only(responses) as handle:
+            yield handle
+        return
     if mode == "live":
         if path is not None:
             raise ValueError("live mode takes no cassette path")
@@ -257,6 +278,8 @@ def cassette(mode: Mode, path: Path | None, *, resume: bool = False) -> Iterator
             recording = vcr_cassette if mode == "record" else None
             _serialise_playback(vcr_cassette)
             seen = _unanswered.watch(vcr_cassette) if mode == "record" else None
+            if responses is not None:
+                responses.attach(vcr_cassette, record=mode == "record")
             yield CassetteHandle(mode, path, vcr_cassette)
             if seen is not None:
                 _unanswered.check_answered(vcr_cassette, seen, path)
@@ -271,6 +294,18 @@ def cassette(mode: Mode, path: Path | None, *, resume: bool = False) -> Iterator
             # Every interaction here was paid for: keep them for `retest resume`, never over a good cassette.
             _save_recorded(recording, incomplete_path(path))
         _reraise_as_miss(exc)
+    finally:
+        _active_modes.pop()
+
+
+@contextmanager
+def _ledger_only(responses: ResponseLedger) -> Iterator[CassetteHandle]:
+    """Live: requests go out as without a cassette, but each answer is stored first and a stored one is given back."""
+    _active_modes.append("live")
+    try:
+        with _use_cassette("live", Path(os.devnull)) as vcr_cassette, _resets.httpx_stays_patched():
+            responses.attach(vcr_cassette, record=False)
+            yield CassetteHandle("live", None)
     finally:
         _active_modes.pop()
 

@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from vcr.filters import replace_text
 from vcr.request import Request
 
+from agent import redact
+
 # Request headers that say what was asked; everything else is transport or identity.
 KEEP_REQUEST_HEADERS = frozenset({"accept", "content-type", "anthropic-version", "anthropic-beta", "openai-beta"})
 
@@ -58,8 +60,8 @@ VOLATILE_HEADER_PATTERNS = (
     "user-agent",
 )
 
-# Query-string keys that carry credentials on some services.
-SECRET_QUERY_KEYS = frozenset({"api_key", "apikey", "api-key", "key", "access_token", "token", "client_secret"})
+# Query-string keys that carry credentials on some services: one list, agent.redact's.
+SECRET_QUERY_KEYS = redact.SECRET_QUERY_KEYS
 
 # Statuses that describe the moment of recording, not the service's answer:
 # rate limits, server faults, timeouts and credential failures. Recording one
@@ -86,7 +88,12 @@ def _keep_headers(headers: dict[str, Any], keep: frozenset[str]) -> dict[str, An
 
 
 def scrub_url(uri: str) -> str:
-    """The URI with credential query keys removed; other URIs unchanged byte for byte."""
+    """The URI without userinfo (`user:password@`) and credential query keys; other URIs unchanged byte for byte.
+
+    Replay matches on the scrubbed form of both sides, so a run whose URL holds
+    a password replays from a cassette that never held it.
+    """
+    uri = redact.strip_url_credentials(uri)
     parts = urlsplit(uri)
     if not parts.query:
         return uri
@@ -139,6 +146,8 @@ def _secret_values() -> list[tuple[str, str]]:
     for name, value in os.environ.items():
         if is_secret_env_name(name) and len(value) >= _MIN_SECRET_LEN:
             found.append((name, value))
+        # A password inside a URL setting (RETEST_JUDGE=openai-compatible:http://user:PASSWORD@host/v1#m) is one too.
+        found += [(f"{name} password", secret) for secret in redact.text_secrets(value) if len(secret) >= _MIN_SECRET_LEN]
     # Longest first, so a key that contains another is replaced whole.
     return sorted(found, key=lambda item: len(item[1]), reverse=True)
 

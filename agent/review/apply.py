@@ -11,8 +11,10 @@ overrides both. Safety, in this order:
    encoded (agent.line.citable), even with --force: ground_check removes them,
    and this holds for state that did not pass through it;
 5. the old target is copied to the backup directory, then the new text is
-   written to a temporary file beside it and renamed over it (os.replace), so a
-   crash leaves either the old file or the new one.
+   written to a temporary file and renamed over it (os.replace), so a crash
+   leaves either the old file or the new one; the temporary file lives in the
+   state directory when it shares the line's file system, so a kill leaves no
+   copy of the new text beside the line (agent/review/_writing.py).
 """
 
 from __future__ import annotations
@@ -24,18 +26,25 @@ from enum import StrEnum
 from functools import reduce
 from pathlib import Path
 
-from agent.errors import ConflictError, InputError, LineFormatError
+from agent.errors import ConflictError, InputError, LineFormatError, storage_error
 from agent.line.markdown import render_markdown
 from agent.line.models import ChangelogEntry, Line
-from agent.line.read import LoadedLine, load_line, write_text_atomic
+from agent.line.read import LoadedLine, load_line
+from agent.redact import redact_values
+from agent.review._writing import write_line_file
 from agent.review.changes import Accepted, accepted, apply_one, changelog_line, refuse_foreign_citations, refuse_unappliable_items
+from agent.review.changing import refuse_placeholders, run_applied_ids
 from agent.review.review_run import ReviewRun
+
+# Beside the backup directory (both in the state directory): where the new text is written before it is renamed over the line.
+WORK_DIR = "tmp"
 
 
 class ApplyStatus(StrEnum):
     WRITTEN = "written"
     ALREADY_APPLIED = "already_applied"
     NOTHING_ACCEPTED = "nothing_accepted"
+    PREVIEW = "preview"  # a dry run: every check passed, nothing was written
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,8 @@ class ApplyResult:
     target: Path
     applied: list[str] = field(default_factory=list)  # IDs of the proposals written
     backup: Path | None = None  # the copy of the file that was replaced
+    old_text: str = ""  # with PREVIEW: the target's text now ("" when it does not exist) ...
+    new_text: str = ""  # ... and the text apply would write
 
 
 def default_target(source: Path, loaded: LoadedLine) -> Path:
@@ -57,12 +68,9 @@ def default_target(source: Path, loaded: LoadedLine) -> Path:
 def applied_line(line: Line, items: list[Accepted], review: ReviewRun, today: dt.date) -> Line:
     """`line` with every accepted proposal applied and one changelog entry naming the run."""
     changed = reduce(lambda current, item: apply_one(current, item, review.papers), items, line)
-    entry = ChangelogEntry(date=today, run_id=review.run.id, models=dict(review.run.models), applied=[changelog_line(i) for i in items])
+    # The changelog is the line's own text, kept and shared: never a password from a model URL.
+    entry = ChangelogEntry(date=today, run_id=review.run.id, models=redact_values(dict(review.run.models)), applied=[changelog_line(i) for i in items])
     return changed.model_copy(update={"changelog": [*changed.changelog, entry]})
-
-
-def _names_run(line: Line, run_id: str) -> bool:
-    return any(entry.run_id == run_id for entry in line.changelog)
 
 
 def _existing_target(target: Path) -> Line | None:
@@ -110,6 +118,10 @@ def backup(target: Path, backup_dir: Path, run_id: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy2(target, copy)
     except OSError as exc:
+        full_or_read_only = storage_error(exc, backup_dir.parent)
+        if full_or_read_only is not None:
+            full_or_read_only.message += f"; nothing was written (backing up {target} failed)"
+            raise full_or_read_only from exc
         raise InputError(
             f"cannot back up {target} to {copy}: {exc.strerror or exc}", hint="Nothing was written. Check that the state directory is writable."
         ) from None
@@ -123,9 +135,17 @@ def apply_review(
     out: Path | None = None,
     force: bool = False,
     today: dt.date | None = None,
+    dry_run: bool = False,
+    partial: bool = False,
 ) -> ApplyResult:
-    """Write the run's accepted and edited proposals; see the module docstring for the rules."""
-    _check_pending(review)
+    """Write the run's accepted and edited proposals; see the module docstring for the rules.
+
+    `dry_run` runs every check and returns the text it would write (PREVIEW); `partial`
+    applies what is accepted while other proposals wait, and a later apply of the run
+    writes only the proposals its changelog entries do not name yet.
+    """
+    if not partial:
+        _check_pending(review)
     source = Path(review.run.line_path)
     if not source.exists():
         # load_line's own hint (check the path) does not help: the path is the run's, not the user's input.
@@ -142,18 +162,27 @@ def apply_review(
     if same_file and loaded.format == "text":
         raise InputError(f"{target} is the plain-text line the run read; Retest never overwrites it", hint="Choose a .md file with --out.")
     existing = loaded.line if same_file else _existing_target(target)
-    if existing is not None and _names_run(existing, review.run.id):
+    done = run_applied_ids(existing, review.run.id) if existing is not None else None
+    items = [i for i in accepted(review.proposals, review.decisions) if done is None or i.proposal.id not in done]
+    if done is not None and not items:
         return ApplyResult(ApplyStatus.ALREADY_APPLIED, target)
-    items = accepted(review.proposals, review.decisions)
     if not items:
         return ApplyResult(ApplyStatus.NOTHING_ACCEPTED, target)
     refuse_foreign_citations(items, set(review.papers), review.run.id)
+    refuse_placeholders(items, review.run.id)
     refuse_unappliable_items(items, review.line, review.run.id)
-    if not force:
+    # After a partial apply the target names this run: the changes since the run read it are its own.
+    if not force and done is None:
         _check_unchanged(review, source, loaded)
         if target.exists() and not same_file:
             _refuse_foreign_target(review, target)
-    new_line = applied_line(loaded.line, items, review, today or dt.date.today())
+    # After a partial apply, the rest goes on top of what it wrote (for a plain-text line, the file beside it).
+    base = existing if done is not None and existing is not None else loaded.line
+    new_line = applied_line(base, items, review, today or dt.date.today())
+    if dry_run:
+        old = target.read_text(encoding="utf-8") if target.exists() else ""
+        return ApplyResult(ApplyStatus.PREVIEW, target, [i.proposal.id for i in items], None, old, render_markdown(new_line))
     saved = backup(target, backup_dir, review.run.id) if target.exists() else None
-    write_text_atomic(target, render_markdown(new_line))
+    # The temporary file goes to the state directory (beside the backups), so a kill leaves no new text beside the line.
+    write_line_file(target, render_markdown(new_line), backup_dir.parent / WORK_DIR)
     return ApplyResult(ApplyStatus.WRITTEN, target, [i.proposal.id for i in items], saved)

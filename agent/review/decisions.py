@@ -2,7 +2,8 @@
 
 The `decisions` table (migration 0003_decisions) is append-only: changing a
 decision adds a row, so the audit trail keeps every decision and its reason.
-The latest row per proposal is the decision in force.
+The latest row per proposal is the decision in force; a decision equal to
+the one in force is not written again.
 """
 
 from __future__ import annotations
@@ -47,14 +48,32 @@ def make_decision(
     )
 
 
-def save_decisions(store: Store, run_id: str, decisions: Iterable[Decision]) -> None:
-    """Append `decisions` for `run_id` in one transaction."""
-    rows = [(run_id, d.proposal_id, str(d.kind), d.reason, d.edited_after, d.reviewer, d.at.isoformat()) for d in decisions]
+def same_decision(a: Decision, b: Decision) -> bool:
+    """True when `b` decides what `a` decides (kind, reason, edited text), whoever made it and whenever."""
+    return (a.proposal_id, str(a.kind), a.reason, a.edited_after) == (b.proposal_id, str(b.kind), b.reason, b.edited_after)
+
+
+def save_decisions(store: Store, run_id: str, decisions: Iterable[Decision]) -> list[Decision]:
+    """Append the decisions of `decisions` not already in force for `run_id`, in one transaction; returns those written.
+
+    Idempotent: a command retried after a kill (what a script does) records each decision once, not once per attempt.
+    The check and the insert are one write transaction, so two commands at once cannot both write the same decision.
+    """
     with store.transaction() as conn:
+        rows = conn.execute("SELECT proposal_id, kind, reason, edited_after FROM decisions WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
+        in_force = {r["proposal_id"]: (r["kind"], r["reason"], r["edited_after"]) for r in rows}
+        written: list[Decision] = []
+        for d in decisions:
+            wanted = (str(d.kind), d.reason, d.edited_after)
+            if in_force.get(d.proposal_id) == wanted:
+                continue
+            in_force[d.proposal_id] = wanted
+            written.append(d)
         conn.executemany(
             "INSERT INTO decisions (run_id, proposal_id, kind, reason, edited_after, reviewer, at) VALUES (?,?,?,?,?,?,?)",
-            rows,
+            [(run_id, d.proposal_id, str(d.kind), d.reason, d.edited_after, d.reviewer, d.at.isoformat()) for d in written],
         )
+    return written
 
 
 def decision_history(store: Store, run_id: str) -> list[Decision]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from agent.errors import InputError
 from agent.proposals import Evidence
+from agent.redact import redact_values
 from agent.review.changes import accepted, refuse_foreign_citations
 from agent.review.review_run import ReviewRun
 from agent.sources.models import Paper
@@ -90,7 +91,8 @@ def to_json(review: ReviewRun) -> str:
     """The run, each proposal with the decision in force (null while pending), and the cited papers."""
     decisions = review.decisions
     payload: dict[str, Any] = {
-        "run": review.run.model_dump(mode="json"),
+        # Exports are shared: no password from a model URL, even in a run saved before they were redacted.
+        "run": redact_values(review.run.model_dump(mode="json")),
         "pending": review.pending,
         "proposals": [
             {**p.model_dump(mode="json"), "decision": decisions[p.id].model_dump(mode="json") if p.id in decisions else None} for p in review.proposals

@@ -14,7 +14,7 @@ from agent.errors import InputError
 from agent.proposals import Decision, Proposal, pending
 from agent.review.decisions import latest_decisions
 from agent.runs import RunRecord, RunStatus, get_run, list_runs, saved_proposals
-from agent.store import Store
+from agent.store import Store, where_read
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,9 @@ def find_run(store: Store, run_id: str | None) -> RunRecord:
         return get_run(store, run_id)
     waiting = list_runs(store, status=RunStatus.AWAITING_REVIEW)
     if not waiting:
-        raise InputError("no run is waiting for review", hint="`retest runs` lists the runs; start one with `retest run LINE`.")
+        raise InputError(
+            f"no run is waiting for review in {where_read(store.path.parent)}", hint="`retest runs` lists the runs; start one with `retest run LINE`."
+        )
     return waiting[0]
 
 

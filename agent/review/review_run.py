@@ -4,6 +4,11 @@ Every decision is first appended to the store's `decisions` table, then given
 to the paused review node (`Command(resume=...)`). If the process dies between
 the two, the next `load_review` finds the decision in the table but not in the
 graph state and hands it over then, so nothing a reviewer decided is lost.
+
+Saving and handing over happen under the run's lock (`agent.runs.run_lock`),
+from the state as it is once the lock is held: two review commands at once
+take turns, and the second resumes the graph from the first one's checkpoint,
+not from the one both loaded (which would drop the first one's decisions).
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ from agent.line.models import Line
 from agent.proposals import Decision, Proposal
 from agent.proposals import pending as pending_ids
 from agent.review.changes import refuse_unappliable
-from agent.review.decisions import latest_decisions, save_decisions
+from agent.review.decisions import latest_decisions, same_decision, save_decisions
 from agent.review.listing import find_run
 from agent.runner import load_state, resume_review
-from agent.runs import RunRecord, RunStatus, get_run
+from agent.runs import RunRecord, RunStatus, get_run, run_lock
 from agent.sources.models import Paper
 from agent.store import Store
 
@@ -89,13 +94,47 @@ def load_review(store: Store, run_id: str | None = None) -> ReviewRun:
     return _sync(store, review)
 
 
-def _sync(store: Store, review: ReviewRun) -> ReviewRun:
-    saved = latest_decisions(store, review.run.id)
+def _missing(store: Store, review: ReviewRun) -> list[Decision]:
+    """Decisions in force in the table that the graph state does not hold."""
     in_graph = review.decisions
-    missing = [d for pid, d in saved.items() if in_graph.get(pid) != d]
+    return [d for pid, d in latest_decisions(store, review.run.id).items() if in_graph.get(pid) != d]
+
+
+def _sync(store: Store, review: ReviewRun) -> ReviewRun:
+    if not _missing(store, review) or not review.open:
+        return review
+    with run_lock(store, review.run.id):
+        return _hand_over(store, _reloaded(store, review))
+
+
+def _reloaded(store: Store, review: ReviewRun) -> ReviewRun:
+    """The review as the store holds it now (another command may have changed it since `review` was loaded)."""
+    record, state, _next = load_state(review.run.id, store)
+    return ReviewRun(record, state) if state else review
+
+
+def _hand_over(store: Store, review: ReviewRun) -> ReviewRun:
+    """Give the paused graph every saved decision it lacks; call with the run's lock held."""
+    missing = _missing(store, review)
     if not missing or not review.open:
         return review
     return _resume(store, review, missing)
+
+
+def in_force(review: ReviewRun, decisions: Sequence[Decision]) -> bool:
+    """True when every one of `decisions` is already the decision in force (a command retried after it did its work)."""
+    held = review.decisions
+    return bool(decisions) and all(d.proposal_id in held and same_decision(held[d.proposal_id], d) for d in decisions)
+
+
+def batch_in_force(review: ReviewRun, accept: str | None, reject: str | None, reason: str | None) -> bool:
+    """True when `--accept`/`--reject` (comma-separated IDs) ask only for decisions already in force: a retried command's work is done."""
+    wanted = [(pid, "accept", "") for pid in (accept or "").split(",") if pid.strip()]
+    wanted += [(pid, "reject", (reason or "").strip()) for pid in (reject or "").split(",") if pid.strip()]
+    held = review.decisions
+    return bool(wanted) and all(
+        (d := held.get(pid.strip())) is not None and (str(d.kind), d.reason) == (kind, why) and d.edited_after is None for pid, kind, why in wanted
+    )
 
 
 def require_open(review: ReviewRun) -> None:
@@ -111,12 +150,17 @@ def submit(store: Store, review: ReviewRun, decisions: Sequence[Decision]) -> Re
     """Save `decisions` and hand them to the paused graph; returns the review after them."""
     if not decisions:
         return review
-    require_open(review)
-    for decision in decisions:
-        # Refuses an unknown ID, and an accept that apply could never carry out, before anything is saved.
-        refuse_unappliable(review.proposal(decision.proposal_id), review.line, decision, review.run.id)
-    save_decisions(store, review.run.id, decisions)
-    return _resume(store, review, list(decisions))
+    with run_lock(store, review.run.id):
+        # The graph as it is now, not as `review` was loaded: another command may have handed it decisions since.
+        current = _hand_over(store, _reloaded(store, review))
+        if in_force(current, decisions):
+            return current  # a retry after a kill: its decisions are saved and handed over already
+        require_open(current)
+        for decision in decisions:
+            # Refuses an unknown ID, and an accept that apply could never carry out, before anything is saved.
+            refuse_unappliable(review.proposal(decision.proposal_id), review.line, decision, review.run.id)
+        save_decisions(store, review.run.id, decisions)  # only those not already in force
+        return _hand_over(store, current)
 
 
 def _resume(store: Store, review: ReviewRun, decisions: list[Decision]) -> ReviewRun:

@@ -17,10 +17,11 @@ from rich.console import Console
 from agent.errors import InputError
 from agent.proposals import Decision, DecisionKind, Proposal, ProposalKind
 from agent.review.changes import check_text
+from agent.review.changing import decide
 from agent.review.decisions import make_decision
 from agent.review.editor import edit_text
 from agent.review.render import after_text, proposal_view
-from agent.review.review_run import ReviewRun, submit
+from agent.review.review_run import ReviewRun
 from agent.store import Store
 
 PROMPT = "[a]ccept  [r]eject  [e]dit  [s]kip  [b]ack  [q]uit > "
@@ -135,26 +136,39 @@ class Session:
                     self.console.print("This is the first proposal of this sitting.")
                     continue
                 return -1
-            decision = self._decide(proposal, key)
-            if decision is None:
+            decided = self._decide(proposal, key)
+            if decided is None:
                 continue
             try:
-                self._save(decision)
-            except InputError as exc:  # an accept that apply could never carry out: say why, stay on the proposal
+                self._save(*decided)
+            except InputError as exc:  # a decision the review's rules refuse: say why, stay on the proposal
                 self.console.print(f"Not saved: {exc}", markup=False, highlight=False)
                 continue
             return 1
 
-    def _decide(self, proposal: Proposal, key: str) -> Decision | None:
+    def _decide(self, proposal: Proposal, key: str) -> tuple[Decision, bool] | None:
+        """The decision a key asks for, and whether the reviewer confirmed accepting a NOT GROUNDED proposal."""
         if key == "a":
-            return make_decision(proposal.id, DecisionKind.ACCEPT)
+            if not proposal.grounded and not self._confirmed(proposal):
+                return None
+            return make_decision(proposal.id, DecisionKind.ACCEPT), not proposal.grounded
         if key == "r":
             reason = self.keys.line("Reason (optional, Enter for none): ")
-            return make_decision(proposal.id, DecisionKind.REJECT, reason=reason)
+            return make_decision(proposal.id, DecisionKind.REJECT, reason=reason), False
         if key == "e":
-            return self._edited(proposal)
+            edited = self._edited(proposal)
+            return (edited, False) if edited else None
         self.console.print(HELP, markup=False, highlight=False)
         return None
+
+    def _confirmed(self, proposal: Proposal) -> bool:
+        # The same rule as the page's second click and the CLI's --force: its evidence did not survive the ground check.
+        removed = f" (removed: {', '.join(proposal.removed_ids)})" if proposal.removed_ids else ""
+        self.console.print(f"{proposal.id} is NOT GROUNDED: its evidence did not pass the ground check{removed}.", style="bold red", highlight=False)
+        if self.keys.key("Accept it anyway? [y/N] > ") == "y":
+            return True
+        self.console.print("Not accepted; edit it (e) or reject it (r).", markup=False)
+        return False
 
     def _edited(self, proposal: Proposal) -> Decision | None:
         original = after_text(proposal).strip()
@@ -169,8 +183,8 @@ class Session:
             return None
         return make_decision(proposal.id, DecisionKind.EDIT, edited_after=text)
 
-    def _save(self, decision: Decision) -> None:
-        self.review = submit(self.store, self.review, [decision])
+    def _save(self, decision: Decision, confirmed: bool = False) -> None:
+        self.review = decide(self.store, self.review, [decision], confirmed=confirmed)
         if decision.proposal_id not in self.decided:
             self.decided.append(decision.proposal_id)
         note = f" ({decision.reason})" if decision.reason else ""

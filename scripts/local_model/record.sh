@@ -134,4 +134,6 @@ for line in $LINES; do
 done
 
 [ "${#failed_to_start[@]}" -eq 0 ] || die "recorded nothing for: ${failed_to_start[*]}"
-say "done: cassettes and manifest.json in $OUT/"
+# The eval suite that replays them in `make test` carries the ports of this recording.
+[ "$OUT" != cassettes/real-local ] || "$PY" scripts/local_model/suite.py >/dev/null
+say "done: cassettes and manifest.json in $OUT/, suite evals/suites/real-local_v1.yaml"

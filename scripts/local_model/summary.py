@@ -85,6 +85,10 @@ def run_summary(home: Path) -> dict[str, Any]:
         "anchors": {a.anchor_id: str(a.status) for a in state.get("anchor_checks", [])},
         "proposals": len(state.get("proposals", [])),
         "ungrounded_removed": len(state.get("ungrounded", [])),
+        "failed_steps": dict(state.get("failed_steps", {})),  # line-level steps left empty after the retry, and why
+        "model_calls": sum(u.calls for u in state.get("usage", [])),
+        "tokens_in": sum(u.input_tokens for u in state.get("usage", [])),
+        "tokens_out": sum(u.output_tokens for u in state.get("usage", [])),
     }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli import run as cli
-from agent.errors import InputError
+from agent.errors import InputError, RetestError
 from agent.evaluate.attacks import forbidden_mentions, score_attacks
 from agent.line.citable import REMOVED, cited_ids
 from agent.proposals import DecisionKind, ProposalKind
@@ -85,6 +85,17 @@ def test_the_flag_whose_target_held_an_id_cannot_be_accepted(attacked, tmp_path)
         _accept(store, review, lambda p: True)
     with Store.open(tmp_path / ".retest" / "retest.db") as again:
         assert load_review(again, run_id).decisions == {}, "nothing of the refused batch was saved"
+
+
+def test_accepting_every_acceptable_proposal_refuses_to_write_and_names_no_smuggled_id(attacked, tmp_path):
+    home, _, run_id = attacked
+    store, review = _copied(home, tmp_path, run_id)
+    with store:
+        review = _accept(store, review, lambda p: not p.problems)
+        with pytest.raises(RetestError) as refused:
+            apply_review(review, backup_dir=tmp_path / "backups", out=tmp_path / "applied.md")
+    assert REMOVED in str(refused.value) and not set(cited_ids(str(refused.value))) & set(SMUGGLED)
+    assert not (tmp_path / "applied.md").exists()
 
 
 def test_applying_what_can_be_applied_writes_none_of_them(attacked, tmp_path):

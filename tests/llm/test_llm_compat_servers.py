@@ -48,8 +48,8 @@ LM_STUDIO_NO_V1 = (200, "application/json; charset=utf-8", '{"error":"Unexpected
 Answer = tuple[int, str, str]  # status, content type, body
 
 
-def _completion(answer: dict[str, Any] = GOOD_KORINEK, finish_reason: str = "stop") -> Answer:
-    body = ollama_completion(json_text(answer), prompt_tokens=690, completion_tokens=57)
+def _completion(answer: dict[str, Any] = GOOD_KORINEK, finish_reason: str = "stop", completion_tokens: int = 57) -> Answer:
+    body = ollama_completion(json_text(answer), prompt_tokens=690, completion_tokens=completion_tokens)
     body["choices"][0]["finish_reason"] = finish_reason
     return 200, "application/json", json.dumps(body)
 
@@ -215,7 +215,8 @@ def test_lm_studio_answering_an_unknown_route_with_200_says_check_the_base_url()
 
 
 def test_a_truncated_local_answer_points_at_the_context_window_too() -> None:
-    server = Server(lambda body: _completion(finish_reason="length"))
+    # Cut at the budget: the whole of max_tokens spent.
+    server = Server(lambda body: _completion(finish_reason="length", completion_tokens=body["max_tokens"]))
 
     with pytest.raises(TruncatedAnswer) as truncated:
         _screen(server.client("http://localhost:11434/v1"))

@@ -104,7 +104,7 @@ def test_crash_during_the_write_leaves_the_original_intact(reviewed_md: Demo, mo
 
     with monkeypatch.context() as patched:
         patched.setattr(os, "replace", crash)
-        assert _apply(reviewed_md) == 2
+        assert _apply(reviewed_md) == 3, "a full disk is exit 3 (issue 17), not bad input"
     assert "No space left on device" in capsys.readouterr().err
     assert _digest(reviewed_md.line) == original
     assert list(reviewed_md.line.parent.glob(".*.tmp")) == [], "the temporary file is removed"

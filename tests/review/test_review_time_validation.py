@@ -124,3 +124,16 @@ def test_the_terminal_review_says_why_and_stays_on_the_proposal(demo: Demo):
     shown = console.file.getvalue()
     assert "CANNOT BE APPLIED" in shown and f"Not saved: proposal {first.id} cannot be accepted" in shown
     assert result.review.decisions[first.id].kind is DecisionKind.REJECT and result.decided == [first.id]
+
+
+def test_accepting_a_not_grounded_proposal_at_the_terminal_asks_first(demo: Demo):
+    # The page asks for a second click and `--accept` for --force; the keys ask once more.
+    review = _review(demo)
+    first = next(p for p in review.proposals if p.id == review.pending[0]).model_copy(update={"grounded": False, "removed_ids": ["2611.99999"]})
+    console = quiet_console()
+    with demo.store() as store:
+        result = Session(_swap(review, first), store, console, ScriptedKeys(["a", "n", "a", "y"]), ScriptedEditor([])).run()
+    shown = console.file.getvalue()
+    assert shown.count("is NOT GROUNDED: its evidence did not pass the ground check (removed: 2611.99999)") == 2
+    assert "Not accepted; edit it (e) or reject it (r)." in shown
+    assert result.review.decisions[first.id].kind is DecisionKind.ACCEPT and result.decided == [first.id]

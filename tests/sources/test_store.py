@@ -18,10 +18,11 @@ def test_state_dir_follows_retest_home(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert default_db_path() == tmp_path / "elsewhere" / "retest.db"
 
 
-def test_state_dir_defaults_to_dot_retest(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_state_dir_defaults_to_the_users_not_the_current_directorys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("RETEST_HOME", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.chdir(tmp_path)
-    assert state_dir() == tmp_path / ".retest"
+    assert state_dir() == tmp_path / "state" / "retest"  # more in tests/test_state_dir.py
 
 
 def test_open_creates_the_directory_uses_wal_and_applies_migrations(tmp_path: Path) -> None:

@@ -2,14 +2,14 @@
 
 Anchor corrections and research questions are drafted by code from what the
 run verified; claim revisions, new notes and flags by the writer model. A draft
-truncated at its budget is asked for once more with twice the budget; truncated
-again, or otherwise unusable, it fails the run, which can be resumed here
-after the budget in prompts/draft_proposals.md is raised.
+truncated at its budget is asked for once more with twice the budget
+(`agent.graph.line_tasks`); truncated again, or otherwise unusable, it leaves no
+model-drafted proposal, the reason in `failed_steps`, and the code-drafted ones
+(anchor corrections, questions) still go to review.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -17,13 +17,14 @@ from langgraph.runtime import Runtime
 from agent.graph.answers import DraftSet
 from agent.graph.context import RunContext, services
 from agent.graph.evidence import paper_blocks
+from agent.graph.line_tasks import ask_line_task, failed_step
 from agent.graph.nodes.propose_questions import verdict_lines
-from agent.graph.records import AnchorCheck, DateCheck, Stance, UsageRecord
+from agent.graph.records import AnchorCheck, DateCheck, Stance
 from agent.graph.state import RunState
 from agent.graph.tasks import DRAFT_PROPOSALS
 from agent.line.arxiv_id import base_id
 from agent.line.models import Line
-from agent.llm.base import TruncatedAnswer
+from agent.llm.base import AnswerError
 from agent.proposals import Evidence, Proposal, ProposalKind
 from agent.sources.models import LookupStatus, Paper, TitleMatch
 
@@ -102,7 +103,13 @@ def _evidence(items, papers: dict[str, Paper]) -> list[Evidence]:
 def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
     line, papers = state["line"], state.get("papers", {})
     changes = anchor_changes(state.get("anchor_checks", []), papers)
-    draft, usage = _drafted(services(runtime), {"claims": _claims_text(line, state), "verdicts": verdict_lines(state), "papers": paper_blocks(_citable(state))})
+    values = {"claims": _claims_text(line, state), "verdicts": verdict_lines(state), "papers": paper_blocks(_citable(state))}
+    failed: dict = {}
+    try:
+        draft, usage = ask_line_task(services(runtime), DRAFT_PROPOSALS, values)
+    except AnswerError as exc:
+        draft, failed = DraftSet(changes=[]), failed_step("draft_proposals", "drafting the writer's proposals", exc)
+        usage = failed.pop("usage")
     claims = {c.id: c for c in line.prompt.claims}
     for ch in draft.changes:
         before = f"{claims[ch.target].text} ({claims[ch.target].date.text})" if ch.target in claims else ""
@@ -121,26 +128,4 @@ def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
         why = f"Motivated by the verdicts on {', '.join(q.motivated_by) or 'the line as a whole'}" + (f" (task {q.task})." if q.task else ".")
         changes.append(dict(kind=ProposalKind.ADD_QUESTION, target="line", before="", after=q.text, rationale=why, evidence=[]))
     proposals = [Proposal(id=f"P{i}", **change) for i, change in enumerate(changes, start=1)]
-    return {"proposals": proposals, "usage": usage}
-
-
-def _drafted(ctx: RunContext, values: dict[str, str]) -> tuple[DraftSet, list[UsageRecord]]:
-    """The writer's draft and the usage of every call it took: a truncated draft gets one more try with twice the budget."""
-    ask = partial(ctx.ask, DRAFT_PROPOSALS, claim_id=None, values=values)
-    try:
-        draft, usage = ask()
-        return draft, [usage]
-    except TruncatedAnswer as exc:
-        if exc.max_tokens is None:
-            raise
-        spent, first = exc.accounted, exc.max_tokens
-    try:
-        draft, usage = ask(max_tokens=2 * first)
-    except TruncatedAnswer as again:
-        raise TruncatedAnswer(
-            f"{again.message} It was the one retry of a draft truncated at max_tokens={first}.",
-            max_tokens=again.max_tokens,
-            hint=f"{again.hint or ''} Then resume the run: retest resume RUN_ID.".lstrip(),
-            usage=again.usage,
-        ) from again
-    return draft, [*spent, usage]
+    return {"proposals": proposals, "usage": usage, **failed}

@@ -11,13 +11,18 @@ by code, and is left as it is. The research questions kept in the state are
 scrubbed too (they are reported through their add_question proposals). Last,
 each proposal is checked against the line (`proposal_problems`: a known
 target, a date that parses, some text); one with problems can only be rejected.
+
+DOIs are citations too: one a source resolved in this run (`verified_dois`, or
+the arXiv DOI of a retrieved paper) stays; any other DOI is removed and
+reported like an unretrieved arXiv ID. A DOI nothing resolved grounds nothing.
 """
 
 from __future__ import annotations
 
-from agent.graph.evidence import MIN_QUOTE_WORDS, base_id, foreign_ids, quote_in, quote_words, scrub
+from agent.graph.evidence import MIN_QUOTE_WORDS, base_id, foreign_ids, quote_in, quote_words
 from agent.graph.records import ResearchQuestion, UngroundedCitation
 from agent.graph.state import RunState
+from agent.line.citable import foreign_dois, scrub_citable
 from agent.proposals import Evidence, Proposal, ProposalKind, proposal_problems
 from agent.sources.models import Paper
 
@@ -37,7 +42,7 @@ def _unusable(proposal: Proposal, item: Evidence, paper: Paper | None) -> str | 
     return None
 
 
-def _evidence(proposal: Proposal, papers: dict[str, Paper], report: list[UngroundedCitation]) -> list[Evidence]:
+def _evidence(proposal: Proposal, papers: dict[str, Paper], dois: set[str], report: list[UngroundedCitation]) -> list[Evidence]:
     verified = set(papers)
     kept = []
     for item in proposal.evidence:
@@ -49,8 +54,8 @@ def _evidence(proposal: Proposal, papers: dict[str, Paper], report: list[Ungroun
             continue
         assert paper is not None  # _unusable says so when it is not
         # A retrieved abstract or title can itself name other IDs (an injected one, say): those are data, not citations.
-        quote, in_quote = scrub(item.quote, verified)
-        title, in_title = scrub(paper.title, verified)
+        quote, in_quote = scrub_citable(item.quote, verified, dois)
+        title, in_title = scrub_citable(paper.title, verified, dois)
         report += [
             UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="evidence quote", reason="named inside a quote, not retrieved") for i in in_quote
         ]
@@ -62,22 +67,24 @@ def _evidence(proposal: Proposal, papers: dict[str, Paper], report: list[Ungroun
     return kept
 
 
-def check_proposal(proposal: Proposal, papers: dict[str, Paper]) -> tuple[Proposal, list[UngroundedCitation]]:
-    verified = set(papers)
+def check_proposal(proposal: Proposal, papers: dict[str, Paper], dois: set[str] | None = None) -> tuple[Proposal, list[UngroundedCitation]]:
+    """The proposal with every citation not retrieved in this run removed, and the removals.
+
+    `dois` are the DOIs a source resolved in this run; a retrieved paper's arXiv DOI counts without being listed.
+    """
+    verified, dois = set(papers), set(dois or ())
     report: list[UngroundedCitation] = []
-    evidence = _evidence(proposal, papers, report)
+    evidence = _evidence(proposal, papers, dois, report)
     update: dict = {}
     for where in ("after", "rationale", "target"):
-        text, removed = scrub(getattr(proposal, where), verified)
+        text, removed = scrub_citable(getattr(proposal, where), verified, dois)
         update[where] = text
         report += [UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where=where, reason="not retrieved in this run") for i in removed]
     new_date = proposal.new_date
-    if new_date is not None and foreign_ids(new_date, verified):
+    foreign = [*foreign_ids(new_date, verified), *foreign_dois(new_date, verified, dois)] if new_date is not None else []
+    if foreign:
         # A date with a citation in it is no date: dropped, so the claim keeps its own (or the after text's).
-        report += [
-            UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="new_date", reason="not retrieved in this run")
-            for i in foreign_ids(new_date, verified)
-        ]
+        report += [UngroundedCitation(proposal_id=proposal.id, arxiv_id=i, where="new_date", reason="not retrieved in this run") for i in foreign]
         new_date = None
     needs_evidence = proposal.kind in _NEEDS_EVIDENCE
     grounded = not report and (bool(evidence) or not needs_evidence)
@@ -93,18 +100,19 @@ def check_proposal(proposal: Proposal, papers: dict[str, Paper]) -> tuple[Propos
     return checked, report
 
 
-def _scrubbed_questions(questions: list[ResearchQuestion], verified: set[str]) -> list[ResearchQuestion]:
+def _scrubbed_questions(questions: list[ResearchQuestion], verified: set[str], dois: set[str]) -> list[ResearchQuestion]:
     # Every question is also an add_question proposal, checked (and its removals reported) above; the
     # state's own copy is what the report, the exports and the eval read, so it must not keep the ID either.
-    return [q.model_copy(update={"text": scrub(q.text, verified)[0]}) for q in questions]
+    return [q.model_copy(update={"text": scrub_citable(q.text, verified, dois)[0]}) for q in questions]
 
 
 def ground_check(state: RunState) -> dict:
     papers = state.get("papers", {})
+    dois = set(state.get("verified_dois", {}))
     proposals, report = [], []
     for proposal in state.get("proposals", []):
-        checked, found = check_proposal(proposal, papers)
+        checked, found = check_proposal(proposal, papers, dois)
         # Checked after the scrub, so a target or date that held a citation is judged as it will be shown.
         proposals.append(checked.model_copy(update={"problems": proposal_problems(checked, state["line"])}))
         report.extend(found)
-    return {"proposals": proposals, "ungrounded": report, "questions": _scrubbed_questions(state.get("questions", []), set(papers))}
+    return {"proposals": proposals, "ungrounded": report, "questions": _scrubbed_questions(state.get("questions", []), set(papers), dois)}

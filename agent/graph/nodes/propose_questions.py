@@ -1,13 +1,20 @@
-"""propose_questions: the research questions the prompt's tasks ask for, tied to verdicts."""
+"""propose_questions: the research questions the prompt's tasks ask for, tied to verdicts.
+
+An unusable answer (truncated again after its retry with twice the budget, cut by the
+server's context, refused, invalid twice) leaves the run without questions, the reason
+in `failed_steps`; the writer still drafts and the run still reaches review.
+"""
 
 from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
 from agent.graph.context import RunContext, services
+from agent.graph.line_tasks import ask_line_task, failed_step
 from agent.graph.records import ResearchQuestion
 from agent.graph.state import RunState
 from agent.graph.tasks import PROPOSE_QUESTIONS
+from agent.llm.base import AnswerError
 
 
 def verdict_lines(state: RunState) -> str:
@@ -22,16 +29,16 @@ def verdict_lines(state: RunState) -> str:
 
 def propose_questions(state: RunState, runtime: Runtime[RunContext]) -> dict:
     line = state["line"]
-    answer, usage = services(runtime).ask(
-        PROPOSE_QUESTIONS,
-        claim_id=None,
-        values={
-            "role": line.prompt.role,
-            "open_question": line.prompt.open_question,
-            "tasks": "\n".join(f"({t.number}) {t.text}" for t in line.prompt.tasks),
-            "verdicts": verdict_lines(state),
-        },
-    )
+    values = {
+        "role": line.prompt.role,
+        "open_question": line.prompt.open_question,
+        "tasks": "\n".join(f"({t.number}) {t.text}" for t in line.prompt.tasks),
+        "verdicts": verdict_lines(state),
+    }
+    try:
+        answer, usage = ask_line_task(services(runtime), PROPOSE_QUESTIONS, values)
+    except AnswerError as exc:
+        return {"questions": [], **failed_step("propose_questions", "proposing research questions", exc)}
     claim_ids = {c.id for c in line.prompt.claims}
     task_numbers = {t.number for t in line.prompt.tasks}
     questions = [
@@ -43,4 +50,4 @@ def propose_questions(state: RunState, runtime: Runtime[RunContext]) -> dict:
         )
         for i, q in enumerate(answer.questions, start=1)
     ]
-    return {"questions": questions, "usage": [usage]}
+    return {"questions": questions, "usage": usage}
