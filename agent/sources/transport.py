@@ -196,15 +196,22 @@ def retry_after(value: str | None, now: dt.datetime | None = None) -> float | No
     return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
+def transient(exc: BaseException) -> str | None:
+    """Why a failed `requests` call is worth another try (a timeout, a lost connection), or None when it is not."""
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.ConnectionError):
+        return f"connection failed ({type(exc).__name__})"
+    return None
+
+
 def _translate(exc: Exception, url: str) -> Exception:
     """Map a failed request to _Retryable, CassetteMissError or ProviderError; anything unforeseen is returned unchanged."""
     miss = cassette_miss(exc)
     if miss is not None:
         return miss
-    if isinstance(exc, requests.Timeout):
-        return _Retryable("timed out")
-    if isinstance(exc, requests.ConnectionError):
-        return _Retryable(f"connection failed ({type(exc).__name__})")
+    if (why := transient(exc)) is not None:
+        return _Retryable(why)
     if isinstance(exc, requests.RequestException):
         return ProviderError(f"arXiv request {url} failed: {exc}", hint="Check the network, then retry.")
     return exc

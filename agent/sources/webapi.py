@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 from agent.errors import CassetteMissError, ProviderError
-from agent.sources.transport import cassette_miss, retry_after
+from agent.sources.transport import cassette_miss, retry_after, transient
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_WAIT = 120.0
@@ -153,10 +153,8 @@ class JsonApi:
         miss = cassette_miss(exc)
         if miss is not None:
             return miss
-        if isinstance(exc, requests.Timeout):
-            return _Retryable("timed out")
-        if isinstance(exc, requests.ConnectionError):
-            return _Retryable(f"connection failed ({type(exc).__name__})")
+        if (why := transient(exc)) is not None:
+            return _Retryable(why)
         if isinstance(exc, requests.RequestException):
             return ProviderError(f"{self.label} request failed ({type(exc).__name__})", hint="Check the network, then retry.")
         return exc

@@ -7,12 +7,11 @@ import functools
 import gzip
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,6 +21,7 @@ from agent.cli import index_cmd
 from agent.cli import run as cli
 from agent.errors import ExitCode
 from agent.index import oai
+from tests.sources.standin import loopback
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]
@@ -132,33 +132,23 @@ class OaiStandin:
         return (DATA / name).read_bytes()
 
 
+def _answer(standin: OaiStandin, request: BaseHTTPRequestHandler) -> None:
+    query = {k: v[0] for k, v in parse_qs(urlsplit(request.path).query).items()}
+    standin.queries.append(query)
+    standin.agents.append(request.headers.get("User-Agent", ""))
+    body = standin.body(query)
+    request.send_response(200)
+    request.send_header("Content-Type", "text/xml; charset=utf-8")
+    request.send_header("Content-Length", str(len(body)))
+    request.end_headers()
+    request.wfile.write(body)
+
+
 @contextmanager
 def serving(standin: OaiStandin) -> Iterator[OaiStandin]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
-            standin.queries.append(query)
-            standin.agents.append(self.headers.get("User-Agent", ""))
-            body = standin.body(query)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/xml; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    standin.url = f"http://127.0.0.1:{server.server_address[1]}/oai"
-    try:
+    with loopback(lambda request: _answer(standin, request)) as port:
+        standin.url = f"http://127.0.0.1:{port}/oai"
         yield standin
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 @pytest.fixture

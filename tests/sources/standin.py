@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -74,13 +74,12 @@ class Standin:
 
 
 @contextmanager
-def serving(standin: Standin | None = None) -> Iterator[Standin]:
-    """Serve `standin` on a free port of 127.0.0.1 for the block; its `url` is the API endpoint."""
-    standin = standin or Standin()
+def loopback(answer: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[int]:
+    """An HTTP server on a free port of 127.0.0.1 for the block, `answer` serving every GET; yields the port."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            standin.answer(self)
+            answer(self)
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
             pass
@@ -88,13 +87,21 @@ def serving(standin: Standin | None = None) -> Iterator[Standin]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
-    standin.url = f"http://127.0.0.1:{server.server_address[1]}/api/query"
     try:
-        yield standin
+        yield server.server_address[1]
     finally:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@contextmanager
+def serving(standin: Standin | None = None) -> Iterator[Standin]:
+    """Serve `standin` on a free port of 127.0.0.1 for the block; its `url` is the API endpoint."""
+    standin = standin or Standin()
+    with loopback(standin.answer) as port:
+        standin.url = f"http://127.0.0.1:{port}/api/query"
+        yield standin
 
 
 def send_lookups(api_url: str, lock_file: str, spacing: float, count: int, barrier) -> None:
