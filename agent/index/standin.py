@@ -25,7 +25,7 @@ Where the stand-in differs from arXiv because the index holds current versions o
 than the current version gets the current record (its entry says `vM`), not version N.
 
 Every request is logged (`log`, and `GET /_log` as JSON): `query` (the request target), `params`,
-`status`, `start` and `end` (wall-clock seconds: arrival, and the answer complete) and `concurrent`
+`status`, `start` and `end` (wall-clock seconds: arrival, and the answer ready to send) and `concurrent`
 (requests in flight when it arrived). `latency_s` is each answer's whole response time.
 """
 
@@ -169,8 +169,9 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = 500, atom.error_feed(f"stand-in error: {type(exc).__name__}: {exc}")
         # The latency is the whole response time: what remains of it after building the answer.
         time.sleep(max(0.0, started + self.server.latency_s - time.time()))
-        self._reply(status, body, atom.ATOM_CONTENT_TYPE)
+        # Logged before the answer goes out: a client that has its answer always finds it in the log.
         self.server.end({"start": started, "end": time.time(), "query": self.path, "params": params, "status": status, "concurrent": concurrent})
+        self._reply(status, body, atom.ATOM_CONTENT_TYPE)
 
     def _reply(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
