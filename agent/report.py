@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, ResearchQuestion, SearchedQuery, UngroundedCitation, UsageRecord
 from agent.line.citable import scrub_citable
 from agent.llm.base import Usage, money
-from agent.proposals import Decision, Proposal
+from agent.proposals import Decision, DecisionKind, Proposal
 from agent.redact import redact_urls, redact_values
 from agent.runs import RunRecord
 from agent.sources.models import Paper
@@ -197,6 +197,8 @@ def render_markdown(rep: Report) -> str:
         if p.before:
             out.append(f"- before: {p.before}")
         out.append(f"- after: {p.after}" + (f" ({p.new_date})" if p.new_date else ""))
+        if d and d.kind is DecisionKind.EDIT and d.edited_after is not None:
+            out.append(f"- the reviewer's text (what apply writes): {_citable(d.edited_after, rep.papers)}")
         out.append(f"- why: {p.rationale}")
         out += [f"- evidence: arXiv:{e.arxiv_id} {e.title} ({e.published})" + (f': "{e.quote}"' if e.quote else "") for e in p.evidence]
         out.append("")

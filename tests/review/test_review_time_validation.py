@@ -137,3 +137,13 @@ def test_accepting_a_not_grounded_proposal_at_the_terminal_asks_first(demo: Demo
     assert shown.count("is NOT GROUNDED: its evidence did not pass the ground check (removed: 2611.99999)") == 2
     assert "Not accepted; edit it (e) or reject it (r)." in shown
     assert result.review.decisions[first.id].kind is DecisionKind.ACCEPT and result.decided == [first.id]
+
+
+def test_the_report_shows_a_reviewers_edit_as_the_text_apply_writes(reviewed: Demo, capsys):
+    # Issue 13, point 3: an edited text is what the report shows, beside what the model proposed.
+    from agent.cli import run as cli
+    from tests.review.support import EDITED_C1
+
+    assert cli(["report", reviewed.run_id, "--format", "md"]) == 0
+    out = capsys.readouterr().out
+    assert f"- the reviewer's text (what apply writes): {EDITED_C1}" in out
