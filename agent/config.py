@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     index_path: Path | None = Field(
         default=None, description="The local arXiv index directory (`retest index build`); default index/ in the state directory ($RETEST_HOME or ./.retest)."
     )
+    # Forward citations (issue 19), opt-in: off, a run asks nothing but arXiv, so every existing cassette replays unchanged.
+    citations: bool = Field(
+        default=False,
+        description="Also screen the papers citing each claim's anchors within its window (Semantic Scholar; OpenAlex too when OPENALEX_API_KEY is set).",
+    )
 
     def model_for(self, role: Role) -> str:
         """The model string configured for `role`."""

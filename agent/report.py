@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from agent.errors import ConfigError
 from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, ResearchQuestion, SearchedQuery, UngroundedCitation, UsageRecord
 from agent.line.citable import scrub_citable
 from agent.llm.base import Usage, money
@@ -13,6 +14,7 @@ from agent.proposals import Decision, DecisionKind, Proposal
 from agent.redact import redact_urls, redact_values
 from agent.runs import RunRecord
 from agent.sources.models import Paper
+from agent.store import Store
 
 
 class CostLine(BaseModel):
@@ -37,6 +39,11 @@ class Report(BaseModel):
     failed_steps: dict[str, str] = Field(default_factory=dict, description="Line-level steps whose model answer stayed unusable (node -> why).")
     decisions: list[Decision]
     papers: dict[str, Paper]
+    # Forward citations (issue 19, `--citations`); empty in a run without them, so its report reads as before.
+    citation_searches: dict[str, str] = Field(default_factory=dict, description="Each forward-citation search made -> what came of it.")
+    sources_skipped: dict[str, str] = Field(default_factory=dict, description="Sources not consulted (source -> why).")
+    verified_dois: dict[str, str] = Field(default_factory=dict, description="DOIs a source resolved in the run -> that source.")
+    anchor_notices: dict[str, str] = Field(default_factory=dict, description="Anchor arXiv ID (or DOI) -> retraction or correction notices found for it.")
     cost_by_node: list[CostLine]
     cost_by_claim: list[CostLine]
     total: CostLine
@@ -85,10 +92,35 @@ def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...]
         failed_steps=state.get("failed_steps", {}),
         decisions=sorted(state.get("decisions", {}).values(), key=lambda d: d.proposal_id),
         papers=state.get("papers", {}),
+        citation_searches=state.get("citation_searches", {}),
+        sources_skipped=state.get("sources_skipped", {}),
+        verified_dois=state.get("verified_dois", {}),
+        anchor_notices=state.get("anchor_notices", {}),
         cost_by_node=[_sum(k, v) for k, v in by_node.items()],
         cost_by_claim=[_sum(k, v) for k, v in sorted(by_claim.items())],
         total=_sum("total", usage),
     )
+
+
+def kept_report_json(store: Store, run_id: str) -> str | None:
+    """The JSON report kept in the store when `retest runs --prune` removed the run's checkpoints; None for a run never pruned."""
+    with store.lock:
+        row = store.conn.execute("SELECT json FROM run_reports WHERE run_id = ?", (run_id,)).fetchone()
+    return None if row is None else str(row["json"])
+
+
+def kept_report(store: Store, run_id: str) -> Report | None:
+    """The kept report as a Report, for Markdown; ConfigError when a later version of the Report cannot read it (its JSON still prints)."""
+    kept = kept_report_json(store, run_id)
+    if kept is None:
+        return None
+    try:
+        return Report.model_validate_json(kept)
+    except ValidationError as exc:
+        raise ConfigError(
+            f"the report kept for pruned run {run_id} is in an older form this version cannot render ({exc.error_count()} field(s) differ)",
+            hint=f"Print it as kept: retest report {run_id} --format json",
+        ) from exc
 
 
 def _anchor_line(a: AnchorCheck) -> str:
@@ -120,6 +152,23 @@ def _sources(rep: Report) -> str:
     anchors = "local index" if (rep.run.settings or {}).get("source") == "local" else "arXiv API"
     searches = f"searches on the {' and the '.join(searched)}" if searched else "no searches"
     return f"Sources: {searches}; anchor look-ups on the {anchors}  "
+
+
+def _notice_lines(rep: Report) -> list[str]:
+    """Retraction and correction notices found for anchors (a run with citations on); a retracted anchor is flagged loudly."""
+    return [f"- **{anchor}: {'RETRACTED' if 'retracted' in said else 'notice'}**: {said}" for anchor, said in rep.anchor_notices.items()]
+
+
+def _citation_lines(rep: Report) -> list[str]:
+    """The forward-citation searches made and the sources skipped; nothing for a run without citations."""
+    if not (rep.citation_searches or rep.sources_skipped):
+        return []
+    out = ["## Citations", ""]
+    out += [f"- {asked}: {outcome}" for asked, outcome in rep.citation_searches.items()] or ["- no citation search made (no claim has a known anchor)"]
+    out += [f"- {reason}" for reason in rep.sources_skipped.values()]
+    if rep.verified_dois:
+        out.append(f"- DOIs resolved: {len(rep.verified_dois)}")
+    return [*out, ""]
 
 
 def _result_lines(r: ClaimResult, claim: str, papers: dict[str, Paper]) -> list[str]:
@@ -173,7 +222,9 @@ def render_markdown(rep: Report) -> str:
         "## Anchors",
         "",
         *(_anchor_line(a) for a in rep.anchors),
+        *_notice_lines(rep),
         "",
+        *_citation_lines(rep),
         "## Verdicts",
         "",
     ]

@@ -13,14 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agent.config import ROLES, Mode, Settings
 
 if TYPE_CHECKING:
     import httpx2
 
-    from agent.graph.context import PaperSource, RunContext
+    from agent.graph.context import CitationService, PaperSource, RunContext
     from agent.index.source import LocalSource
     from agent.llm.base import ModelClient
     from agent.sources import ArxivSource
@@ -66,7 +66,40 @@ def build_services(request: RunRequest, store: Store | None, *, http_client: htt
     share_output_modes(models.values())  # what a compatible server refused, it refuses for every role
     models = metered(models)  # every call passes the process's --max-cost budget (agent.llm.budget), when one is set
     source = paper_source(settings, request.mode, store, use_cache=request.use_cache, today=request.run_date)
-    return RunContext(models=models, source=source, contradiction_months=settings.contradiction_window_months)
+    citations = citation_service(settings, request.mode) if settings.citations else None
+    return RunContext(models=models, source=source, contradiction_months=settings.contradiction_window_months, citations=citations)
+
+
+def citation_service(settings: Settings, mode: Mode) -> CitationService:
+    """Forward-citation sources for a run with `citations` on: Semantic Scholar always, OpenAlex only with OPENALEX_API_KEY.
+
+    Anchors are checked for retraction on Crossref (never asked for an arXiv DOI) and OpenAlex (with its key).
+
+    Keys come from the environment alone (never the settings, which a run saves). In replay
+    nothing waits or backs off, as for arXiv; the cassette holds every answer.
+    """
+    from agent.graph.context import CitationService
+    from agent.sources.crossref import Crossref
+    from agent.sources.openalex import openalex_source
+    from agent.sources.protocol import CitationSource, SourceSkipped
+    from agent.sources.protocol import PaperSource as WorkSource
+    from agent.sources.semanticscholar import SemanticScholar
+    from agent.sources.webapi import Spacer
+
+    def options() -> dict[str, Any]:
+        # A Spacer each: every source keeps its own rate.
+        return {"contact": settings.contact, **({"spacer": Spacer(0.0), "retry_wait": 0.0} if mode == "replay" else {})}
+
+    sources: list[CitationSource] = [SemanticScholar.from_env(**options())]
+    checkers: list[WorkSource] = [Crossref(**options())]
+    skipped: list[SourceSkipped] = []
+    openalex = openalex_source(**options())
+    if isinstance(openalex, SourceSkipped):
+        skipped.append(openalex)
+    else:
+        sources.append(openalex)
+        checkers.append(openalex)
+    return CitationService(sources=sources, skipped=skipped, checkers=checkers)
 
 
 def index_path(settings: Settings) -> Path:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import ConfigError, StorageError, storage_error, storage_errors
+from agent.redact import redact_urls
 
 STATE_DIR_ENV = "RETEST_HOME"
 DB_FILENAME = "retest.db"
@@ -168,6 +169,26 @@ MIGRATIONS: list[Migration] = [
     CREATE INDEX run_requests_run ON run_requests(run_id, key);
         """,
     ),
+    Migration(
+        "0010_run_reports",
+        """
+    -- The JSON report of a run whose checkpoints `retest runs --prune` removed, kept first, so `retest report` still prints it.
+    CREATE TABLE run_reports (
+        run_id            TEXT PRIMARY KEY REFERENCES runs(id),
+        json              TEXT NOT NULL,       -- agent.report.Report, as `retest report RUN --format json` prints it
+        checkpoint_bytes  INTEGER NOT NULL,    -- what the removed checkpoints and writes held
+        pruned_at         TEXT NOT NULL        -- ISO 8601, UTC
+    );
+        """,
+    ),
+    Migration(
+        "0011_redact_stored_urls",
+        """
+    -- Runs saved before URLs were redacted (agent.redact) may hold a model URL's password in clear.
+    UPDATE runs SET models = retest_redact(models), settings = retest_redact(settings), error = retest_redact(error);
+    UPDATE run_usage SET model = retest_redact(model);
+        """,
+    ),
 ]
 
 
@@ -273,6 +294,10 @@ def connect_state_db(db_path: Path, *, read_only: bool | None = None, **options:
     return sqlite3.connect(f"{db_path.resolve().as_uri()}?{flags}", uri=True, check_same_thread=False, **options)
 
 
+def _redact_sql(value: str | None) -> str | None:
+    return None if value is None else redact_urls(value)
+
+
 class Store:
     """A thread-safe handle on the SQLite database.
 
@@ -304,11 +329,15 @@ class Store:
             # migration and its bookkeeping row commit together or not at all.
             conn = connect_state_db(db_path, read_only=read_only, isolation_level=None, timeout=10.0)
             conn.row_factory = sqlite3.Row
+            # For migration 0011: the one redaction, in Python, callable from SQL.
+            conn.create_function("retest_redact", 1, _redact_sql, deterministic=True)
             if not read_only:
                 conn.execute("PRAGMA journal_mode=WAL")
                 # WAL's recommended pairing: no fsync per commit, still consistent after a crash.
                 conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            # Overwrite what is deleted or replaced: a redacted value must not live on in a free page.
+            conn.execute("PRAGMA secure_delete=ON")
         except (OSError, sqlite3.Error) as exc:
             full_or_read_only = storage_error(exc, db_path.parent)
             if full_or_read_only is not None:

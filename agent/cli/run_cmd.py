@@ -115,6 +115,12 @@ def run(
             show_default=False,
         ),
     ] = None,
+    citations: Annotated[
+        bool,
+        typer.Option(
+            "--citations", help="Also screen the papers citing each anchor within the claim's window (Semantic Scholar; OpenAlex with OPENALEX_API_KEY)."
+        ),
+    ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
     max_cost: Annotated[float | None, typer.Option("--max-cost", metavar="USD", help=MAX_COST_HELP, show_default=False)] = None,
     yes: Annotated[bool, typer.Option("--yes", help="With --all: go ahead without asking, however high the estimate.")] = False,
@@ -154,7 +160,7 @@ def run(
     from agent.config import load_settings
     from agent.services import RunRequest
 
-    flags = {"planner": planner, "screener": screener, "judge": judge, "writer": writer, "source": source, "index_path": index}
+    flags = {"planner": planner, "screener": screener, "judge": judge, "writer": writer, "source": source, "index_path": index, "citations": citations or None}
     settings = load_settings(preset=preset, overrides=flags)
     if (line is None) == (all_dir is None):
         raise InputError("give either a LINE file or --all DIR", hint="e.g. retest run examples/bargaining-power.txt, or retest run --all examples/")
@@ -227,26 +233,56 @@ def _resumed_budget(run_id: str, store: Store, max_cost: float | None) -> Budget
 def runs(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     server: Annotated[str | None, typer.Option("--server", help="List the runs on this LangGraph server instead, e.g. http://127.0.0.1:2024.")] = None,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Remove the checkpoints of runs that ended more than --older-than ago, keeping each one's report (`retest report` still prints it). "
+            "Runs awaiting review or running are never pruned; a pruned run can no longer be reviewed again or resumed from its last step.",
+        ),
+    ] = False,
+    older_than: Annotated[
+        str | None, typer.Option("--older-than", metavar="AGE", help="With --prune: how long ago a run ended, e.g. 12h, 30d, 2w.", show_default=False)
+    ] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--status", metavar="STATUS", help="With --prune: which runs (completed, failed, interrupted; repeat or comma-separate). Default: completed."
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --prune: show what would be removed, remove nothing.")] = False,
 ) -> None:
-    """List the runs in this state directory, newest first.
+    """List the runs in this state directory, newest first; with --prune, remove old runs' checkpoints and keep their reports.
 
     Example:
 
         retest runs
+
+    Example (what pruning would remove, then remove it):
+
+        retest runs --prune --older-than 30d --dry-run
+
+        retest runs --prune --older-than 30d --status completed,failed
     """
+    if prune or older_than is not None or status or dry_run:
+        from agent.cli.prune_view import prune_command
+
+        prune_command(prune=prune, older_than=older_than, statuses=status, dry_run=dry_run, server=server)
+        return
     if server:
         from agent.cli._served import print_runs
 
         print_runs(server, as_json)
         return
+    from agent.prune import pruned_runs
     from agent.runs import list_runs
     from agent.store import where_read
 
     store = Store.open()
-    records, read = list_runs(store), where_read(store.path.parent)
+    records, read, pruned = list_runs(store), where_read(store.path.parent), pruned_runs(store)
     if as_json:
         err.print(f"Read {read}.", markup=False, highlight=False, soft_wrap=True)  # stdout stays JSON
-        out.print_json(json.dumps([r.model_dump(mode="json") for r in records]))
+        out.print_json(json.dumps([{**r.model_dump(mode="json"), "pruned": r.id in pruned} for r in records]))
         return
     table = Table(title=f"Runs in {read}")
     width = max((len(r.id) for r in records), default=0)
@@ -255,7 +291,8 @@ def runs(
         table.add_column(col, no_wrap=col in ("run", "status"), min_width=width if col == "run" else None, overflow="fold")
     for r in records:
         # A file name may hold '[...]': shown as is, never read as Rich markup.
-        table.add_row(r.id, str(r.status), Text(Path(r.line_path).name), r.mode, f"{r.started_at:%Y-%m-%d %H:%M}")
+        shown_status = f"{r.status} (pruned)" if r.id in pruned else str(r.status)  # only its report is kept
+        table.add_row(r.id, shown_status, Text(Path(r.line_path).name), r.mode, f"{r.started_at:%Y-%m-%d %H:%M}")
     if records:
         out.print(table)
     else:
@@ -269,10 +306,26 @@ def _print_report(run_id: str, fmt: str, store: Store) -> None:
 
     record, state, waiting = load_state(run_id, store)
     if not state:
-        raise InputError(f"run {record.id} has no saved state yet", hint=f"Resume it with `retest resume {record.id}`.")
+        _print_kept_report(record.id, fmt, store)
+        return
     rep = build_report(record, state, waiting, run_usage(store, record.id))
     if fmt == "json":
         out.print_json(rep.model_dump_json())
+    else:
+        out.print(render_markdown(rep), markup=False, highlight=False, soft_wrap=True)
+
+
+def _print_kept_report(run_id: str, fmt: str, store: Store) -> None:
+    """A pruned run's report: its checkpoints are gone, the report kept before they were removed is not."""
+    from agent.report import kept_report, kept_report_json, render_markdown
+
+    kept = kept_report_json(store, run_id)
+    if kept is None:
+        raise InputError(f"run {run_id} has no saved state yet", hint=f"Resume it with `retest resume {run_id}`.")
+    err.print(f"Run {run_id} was pruned: this is the report kept when its checkpoints were removed.", markup=False, highlight=False, soft_wrap=True)
+    rep = kept_report(store, run_id) if fmt != "json" else None
+    if rep is None:
+        out.print_json(kept)  # as kept, even when a later Report has other fields
     else:
         out.print(render_markdown(rep), markup=False, highlight=False, soft_wrap=True)
 

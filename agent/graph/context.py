@@ -22,6 +22,8 @@ from agent.sources.models import Lookup, Paper
 
 if TYPE_CHECKING:
     from agent.graph.tasks import ModelTask
+    from agent.sources.protocol import CitationSource, SourceSkipped
+    from agent.sources.protocol import PaperSource as WorkSource
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -45,6 +47,17 @@ class PaperSource(Protocol):
     def requests_sent(self) -> int: ...
 
 
+@dataclass(frozen=True)
+class CitationService:
+    """The run's forward-citation sources (issue 19), and the ones its keys or policy left out, for the report."""
+
+    sources: Sequence[CitationSource]
+    skipped: Sequence[SourceSkipped] = ()
+    checkers: Sequence[WorkSource] = ()
+    """Sources asked whether an anchor was retracted or corrected (Crossref, which never gets an arXiv DOI; OpenAlex with a key)."""
+    limit: int = 100  # citing works kept per anchor and source, before the screening cap
+
+
 @dataclass
 class RunContext:
     """Services for one run. Built by agent.services for live, record or replay mode."""
@@ -55,6 +68,8 @@ class RunContext:
     max_candidates: int = 12
     max_results_per_query: int = 10
     prompts_used: dict[str, str] = field(default_factory=dict)
+    citations: CitationService | None = None
+    """Forward citations of the anchors (agent.graph.citations); None, the default, asks nothing but arXiv."""
 
     def ask(self, task: ModelTask[T], *, claim_id: str | None, values: dict[str, str], max_tokens: int | None = None) -> tuple[T, UsageRecord]:
         """Render the task's prompt file, call its role's model within the prompt's output budget (or `max_tokens`), and account for the call.

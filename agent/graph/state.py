@@ -38,6 +38,12 @@ class RunState(TypedDict, total=False):
     """Every paper retrieved and verified in this run, by base arXiv ID: the only citable ones."""
     verified_dois: Annotated[dict[str, str], merge_dicts]
     """DOIs a source (Crossref, OpenAlex, Semantic Scholar) resolved in this run, normal form -> that source: citable beside `papers`."""
+    citation_searches: Annotated[dict[str, str], merge_dicts]
+    """Forward-citation searches made (agent.graph.citations): what was asked -> what came of it, for the report."""
+    sources_skipped: Annotated[dict[str, str], merge_dicts]
+    """Sources a run with citations on did not consult (source -> why), for the report."""
+    anchor_notices: Annotated[dict[str, str], merge_dicts]
+    """Anchor arXiv ID (or DOI) -> retraction or correction notices a source holds for it (Crossref, OpenAlex), for the report."""
     claim_results: Annotated[dict[str, ClaimResult], merge_dicts]
     contradictions: list[Contradiction]
     questions: list[ResearchQuestion]
@@ -60,6 +66,10 @@ class ClaimState(TypedDict, total=False):
     papers: Annotated[dict[str, Paper], merge_dicts]
     claim_results: Annotated[dict[str, ClaimResult], merge_dicts]
     usage: Annotated[list[UsageRecord], operator.add]
+    verified_dois: Annotated[dict[str, str], merge_dicts]
+    citation_searches: Annotated[dict[str, str], merge_dicts]
+    sources_skipped: Annotated[dict[str, str], merge_dicts]
+    anchor_notices: Annotated[dict[str, str], merge_dicts]
 
 
 class ClaimOutput(TypedDict, total=False):
@@ -68,3 +78,7 @@ class ClaimOutput(TypedDict, total=False):
     papers: Annotated[dict[str, Paper], merge_dicts]
     claim_results: Annotated[dict[str, ClaimResult], merge_dicts]
     usage: Annotated[list[UsageRecord], operator.add]
+    verified_dois: Annotated[dict[str, str], merge_dicts]
+    citation_searches: Annotated[dict[str, str], merge_dicts]
+    sources_skipped: Annotated[dict[str, str], merge_dicts]
+    anchor_notices: Annotated[dict[str, str], merge_dicts]

@@ -85,6 +85,11 @@ class ReviewRun:
 def load_review(store: Store, run_id: str | None = None) -> ReviewRun:
     """Load a run's review, first handing the graph any saved decision it has not seen."""
     record, state, _next = load_state(find_run(store, run_id).id, store)
+    if not state and store.conn.execute("SELECT 1 FROM run_reports WHERE run_id = ?", (record.id,)).fetchone():
+        raise InputError(
+            f"run {record.id} was pruned (`retest runs --prune`): its checkpoints are gone, so it can no longer be reviewed or applied",
+            hint=f"Its report is kept: retest report {record.id}. To re-test the line, start a new run.",
+        )
     if not state or "proposals" not in state:
         raise InputError(
             f"run {record.id} has no proposals yet (status {record.status})",

@@ -15,8 +15,10 @@ and the real `CompatClient` and OpenAI SDK, inside a vcrpy cassette in record mo
 3. a prompt longer than the context, which the server refuses with a 400
    `context_length_exceeded`.
 
-The server is stopped by its process ID whatever happens. Nothing in OUT.yaml is
-written by hand; tests/llm/test_llm_recorded_lcp_server.py replays it.
+The server is stopped by its process ID whatever happens. Unlike `retest run --record`,
+this recording keeps the server's 5xx answers (see `_keep_every_answer`): the 500 is the
+point. Nothing in OUT.yaml is written by hand; committed as cassettes/llm/lcp-server.yaml,
+tests/llm/test_llm_lcp_server.py replays it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+import vcr
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
@@ -36,7 +41,11 @@ if str(REPO) not in sys.path:
 from agent.config import Settings  # noqa: E402
 from agent.llm import make_client  # noqa: E402
 from agent.llm.base import AnswerError  # noqa: E402
-from agent.recording import cassette  # noqa: E402
+from agent.recording import (  # noqa: E402
+    configure_vcr,
+    scrub,  # noqa: E402
+    vcr_options,
+)
 from tests.llm.scenarios import KORINEK, Screening  # noqa: E402
 
 INSTRUCTIONS = "You screen one paper for the claim 'Wages converge to compute cost'. Give its stance, a quote from its abstract and a confidence."
@@ -61,6 +70,19 @@ def _wait(url: str, server: subprocess.Popen[bytes], seconds: int = 180) -> None
     raise SystemExit(f"llama_cpp.server did not answer {url}")
 
 
+def _keep_every_answer(response: dict[str, Any]) -> dict[str, Any] | None:
+    """Scrub headers as every recording does, but keep the 500: Retest's recorder drops 5xx as
+    transient, and here the 500 is this server's deterministic refusal of `json_schema`, the
+    very answer this recording exists for (marking it as loaded is what lets the scrubber keep it,
+    as it keeps a cassette's own error answers in replay)."""
+    return scrub.scrub_response(scrub.mark_loaded(None, response)[1])  # type: ignore[arg-type]
+
+
+def _recording(out: Path) -> Any:
+    options = vcr_options() | {"before_record_response": _keep_every_answer, "record_mode": "all", "record_on_exception": False}
+    return configure_vcr(vcr.VCR()).use_cassette(os.fspath(out), **options)
+
+
 def record(lcp_python: str, gguf: Path, out: Path) -> None:
     port = _free_port()
     log = out.with_suffix(".server.log")
@@ -75,7 +97,7 @@ def record(lcp_python: str, gguf: Path, out: Path) -> None:
         _wait(f"http://127.0.0.1:{port}/v1/models", server)
         os.environ["RETEST_COMPAT_API_KEY"] = DUMMY_KEY
         out.unlink(missing_ok=True)
-        with cassette("record", out):
+        with _recording(out):
             client = make_client(f"openai-compatible:http://127.0.0.1:{port}/v1#smollm2", settings=Settings(), max_retries=0)
             for task, data in (("screen C1", KORINEK), ("screen C2", KORINEK), ("screen C3", KORINEK * 60)):
                 try:

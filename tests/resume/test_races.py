@@ -26,6 +26,7 @@ from tests.resume.harness import CASSETTE, LINE, REPO, meter_lines
 _WAIT_FOR_GO = r"""
 import os, sys, time
 import agent.runner, agent.review.review_run  # the slow imports, before the start line (after any patch above)
+open(os.environ["RETEST_TEST_GO"] + f".ready.{os.getpid()}", "w").close()
 while not os.path.exists(os.environ["RETEST_TEST_GO"]):
     time.sleep(0.001)
 """
@@ -73,13 +74,20 @@ def _together(tmp_path: Path, *commands: list[str], prelude: str = "") -> list[s
     """Start the commands, let them go at the same moment, wait for all."""
     go = tmp_path / "go"
     go.unlink(missing_ok=True)
+    for ready in tmp_path.glob("go.ready.*"):
+        ready.unlink()
     script = _child_script(tmp_path, prelude)
     env = _env(tmp_path)
     children = [
         subprocess.Popen([sys.executable, str(script), *args], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for args in commands
     ]
-    time.sleep(3.0)  # the imports (a child not ready yet just starts a little later)
+    # Every child past its imports before any goes: on a loaded machine a fixed wait let one finish before the other began.
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("go.ready.*"))) < len(children) and time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            break  # a child died while importing: its output says why
+        time.sleep(0.01)
     go.touch()
     results = []
     for child, args in zip(children, commands, strict=True):

@@ -6,6 +6,8 @@ claim goes on with the others; only when every query fails is the claim
 unresolved for it. arXiv being unavailable still ends the claim's search.
 A source that says where a window's search goes (the local index, or the index
 and arXiv: agent.index.source) has that recorded on each query, for the report.
+With a citation service (`--citations`), the papers citing the claim's anchors in
+its window join the candidates after arXiv's (agent.graph.citations).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from typing import Protocol, runtime_checkable
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
+from agent.callsite import call_context
 from agent.errors import ProviderError
-from agent.events import ClaimStage
+from agent.events import ClaimStage, emitting_to
 from agent.graph.context import PaperSource, RunContext, services
 from agent.graph.records import Candidate, SearchedQuery
 from agent.graph.state import ClaimState
@@ -114,9 +117,35 @@ def search(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     for paper in _interleave(groups):
         seen.setdefault(paper.arxiv_id, paper)
     papers = list(seen.values())[: ctx.max_candidates]
+    cited: dict[str, dict[str, str]] = {}
+    if ctx.citations is not None and result.anchored_by:
+        papers, cited = _with_citations(ctx, state, queries, papers)
     candidates = [Candidate(arxiv_id=p.arxiv_id, newer=p.published >= claim.date.value) for p in papers]
     return {
         "result": result.model_copy(update={"queries": queries, "candidates": candidates}),
         "candidates_papers": papers,
         "papers": {p.arxiv_id: p for p in papers},
+        **cited,
+    }
+
+
+def _with_citations(ctx: RunContext, state: ClaimState, queries: list[SearchedQuery], papers: list[Paper]) -> tuple[list[Paper], dict[str, dict[str, str]]]:
+    """The arXiv results and, next to them, the papers citing the claim's anchors in its window (agent.graph.citations)."""
+    from agent.graph.citations import citing_papers
+
+    assert ctx.citations is not None
+    claim, result = state["claim"], state["result"]
+    since = min((q.since for q in queries), default=claim.date.value)
+    until = max((q.until for q in queries), default=state["run_date"])
+    get_stream_writer()(ClaimStage(claim=claim.id, stage="following citations"))
+    with call_context(node="search", claim=claim.id), emitting_to(get_stream_writer()):
+        anchors = [a.arxiv_id for a in state["line"].prompt.anchors if a.id in result.anchored_by]
+        found = citing_papers(ctx.citations, claim.id, anchors, since, until)
+    known = {p.arxiv_id for p in papers}
+    extra = [p for p in found.papers if p.arxiv_id not in known][: ctx.max_candidates]
+    return papers + extra, {
+        "verified_dois": found.verified_dois,
+        "citation_searches": found.searches,
+        "sources_skipped": found.skipped,
+        "anchor_notices": found.anchor_notices,
     }

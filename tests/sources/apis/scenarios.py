@@ -59,6 +59,8 @@ BATCH = [
     PaperRef(s2_id="0f40b1f08821e22e859c6050916cec3667778613"),
 ]
 CITED = PaperRef(s2_id="7fb2b7d5f5dbd42b4e8c8e2b4f6bb4e6e7e5a8f0")  # stands for CorpusID:14514057, the recorded paper
+TOSSINGBOT = "1903.11239"
+TOSSINGBOT_WINDOW = (dt.date(2019, 1, 1), dt.date(2026, 12, 2))
 TURING_WINDOW = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
 MATCHED_TITLE = "mining association rules between"
 UNMATCHED_TITLE = "abs12032jsdafn"
@@ -91,6 +93,11 @@ SCENARIOS: dict[str, tuple[list[str], Run]] = {
         lambda s: s2(s).citing(CITED, limit=1000),
     ),
     "semanticscholar/citations_dated": (["hand/s2_citation_page.json", "hand/s2_citation_page.json"], _citations_dated),
+    # The anchor of tests/data/citations/tossingbot.txt (TossingBot, cited as [4] by the recorded item), in a --citations run's window.
+    "semanticscholar/citations_of_anchor": (
+        ["hand/s2_citation_page.json"],
+        lambda s: s2(s).citing(PaperRef(arxiv_id=TOSSINGBOT), since=TOSSINGBOT_WINDOW[0], until=TOSSINGBOT_WINDOW[1]),
+    ),
     "semanticscholar/search_429_then_ok": (
         ["s2/search_429.json", "s2/search_429.json", "s2/search_after_429.json"],
         lambda s: s2(s).search("turing", limit=3),
