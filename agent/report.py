@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 from agent.errors import ConfigError
 from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, ResearchQuestion, SearchedQuery, UngroundedCitation, UsageRecord
 from agent.line.citable import scrub_citable
+from agent.line.doi import cite_key
 from agent.llm.base import Usage, money
 from agent.proposals import Decision, DecisionKind, Proposal
 from agent.redact import redact_urls, redact_values
@@ -181,7 +182,7 @@ def _result_lines(r: ClaimResult, claim: str, papers: dict[str, Paper]) -> list[
         out += ["", f"Error: {r.error}"]
     for f in r.findings:
         p = papers.get(f.arxiv_id)
-        out.append(f'- arXiv:{f.arxiv_id} ({p.published if p else "?"}) {p.title if p else ""} — {f.stance}, {f.confidence:.2f}: "{f.quote}"')
+        out.append(f'- {cite_key(f.arxiv_id)} ({p.published if p else "?"}) {p.title if p else ""} — {f.stance}, {f.confidence:.2f}: "{f.quote}"')
     searched = "; ".join(f"[{q.aim}] {q.query} ({q.since}..{q.until})" for q in r.queries if not q.error) or "nothing"
     out += [
         "",
@@ -189,7 +190,7 @@ def _result_lines(r: ClaimResult, claim: str, papers: dict[str, Paper]) -> list[
     ]
     out += _source_lines(r.queries)
     out += [f"- query failed: [{q.aim}] {q.query!r}: {q.error}" for q in r.queries if q.error]
-    out += [f'- quote dropped: arXiv:{d.arxiv_id} "{d.quote}": {d.reason}' for d in r.dropped_quote_reasons]
+    out += [f'- quote dropped: {cite_key(d.arxiv_id)} "{d.quote}": {d.reason}' for d in r.dropped_quote_reasons]
     return [*out, ""]
 
 
@@ -231,7 +232,7 @@ def render_markdown(rep: Report) -> str:
     for r in rep.results:
         out += _result_lines(r, rep.claims.get(r.claim_id, ""), rep.papers)
     out += ["## Strongest contradicting work", ""]
-    out += [f'- arXiv:{c.arxiv_id} ({c.published}) {c.title} — against {c.claim_id}, {c.confidence:.2f}: "{c.quote}"' for c in rep.contradictions] or [
+    out += [f'- {cite_key(c.arxiv_id)} ({c.published}) {c.title} — against {c.claim_id}, {c.confidence:.2f}: "{c.quote}"' for c in rep.contradictions] or [
         "- none inside the window"
     ]
     out += ["", "## Research questions", ""]
@@ -251,10 +252,10 @@ def render_markdown(rep: Report) -> str:
         if d and d.kind is DecisionKind.EDIT and d.edited_after is not None:
             out.append(f"- the reviewer's text (what apply writes): {_citable(d.edited_after, rep.papers)}")
         out.append(f"- why: {p.rationale}")
-        out += [f"- evidence: arXiv:{e.arxiv_id} {e.title} ({e.published})" + (f': "{e.quote}"' if e.quote else "") for e in p.evidence]
+        out += [f"- evidence: {cite_key(e.arxiv_id)} {e.title} ({e.published})" + (f': "{e.quote}"' if e.quote else "") for e in p.evidence]
         out.append("")
     out += ["## Ungrounded citations removed", ""]
-    out += [f"- {u.proposal_id}: arXiv:{u.arxiv_id} in {u.where} ({u.reason})" for u in rep.ungrounded] or ["- none"]
+    out += [f"- {u.proposal_id}: {cite_key(u.arxiv_id)} in {u.where} ({u.reason})" for u in rep.ungrounded] or ["- none"]
     out += ["", "## Cost and calls", "", "| scope | calls | tokens in | tokens out | est. price |", "| --- | --- | --- | --- | --- |"]
     for c in [*rep.cost_by_node, *rep.cost_by_claim, rep.total]:
         out.append(f"| {c.scope} | {c.calls} | {c.input_tokens} | {c.output_tokens} | {money(c.cost_usd)} |")

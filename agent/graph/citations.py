@@ -18,12 +18,10 @@ from dataclasses import dataclass, field
 from agent.errors import ConfigError, ProviderError
 from agent.graph.context import CitationService
 from agent.line.arxiv_id import parse_arxiv_id
-from agent.line.doi import normalise_doi
+from agent.line.doi import DOI_KEY, normalise_doi
 from agent.sources.identity import PaperRef
 from agent.sources.models import Paper
 from agent.sources.protocol import Work
-
-DOI_KEY = "doi:"
 
 
 @dataclass

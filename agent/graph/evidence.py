@@ -31,6 +31,7 @@ import unicodedata
 
 from agent.line.arxiv_id import base_id, ids_in
 from agent.line.citable import REMOVED, citable_text, foreign_ids, scrub_citable
+from agent.line.doi import cite_key
 from agent.prompts import data_block, join_blocks
 from agent.sources.models import Paper
 
@@ -170,7 +171,7 @@ def quote_in(quote: str, abstract: str) -> bool:
 
 def paper_blocks(papers: list[Paper]) -> str:
     """Papers as delimited data blocks: their abstracts are untrusted text, never instructions."""
-    return join_blocks([data_block(f"arXiv:{p.arxiv_id}", f"Title: {p.title}\nSubmitted: {p.published.isoformat()}\nAbstract: {p.summary}") for p in papers])
+    return join_blocks([data_block(cite_key(p.arxiv_id), f"Title: {p.title}\nSubmitted: {p.published.isoformat()}\nAbstract: {p.summary}") for p in papers])
 
 
 def quote_words(quote: str) -> int:

@@ -82,3 +82,11 @@ def arxiv_id_of_doi(doi: str) -> str | None:
     # Lower case loses an old-style subject class (math.GT/0309136): restore it before parsing.
     parsed = parse_arxiv_id(re.sub(r"\.([a-z]{2})/", lambda m: f".{m[1].upper()}/", suffix))
     return parsed.base if parsed else None
+
+
+DOI_KEY = "doi:"  # how a paper known only by its DOI is keyed among a run's papers (arXiv papers by their ID)
+
+
+def cite_key(key: str) -> str:
+    """How a run's paper key is cited to a reader or a model: `arXiv:2501.16946`, or `doi:10.3386/w34423` for a DOI-only paper."""
+    return key if key.startswith(DOI_KEY) else f"arXiv:{key}"

@@ -14,6 +14,7 @@ from agent.errors import ConflictError, InputError
 from agent.line.arxiv_id import PREFIX, base_id, is_arxiv_id
 from agent.line.citable import foreign_ids
 from agent.line.dates import DATE_FORMS, parse_fuzzy_date
+from agent.line.doi import cite_key
 from agent.line.models import AnchorPaper, Claim, Flag, FuzzyDate, Line, SourceNote
 from agent.proposals import Decision, DecisionKind, Proposal, ProposalKind, proposal_problems
 from agent.sources.models import Paper
@@ -229,5 +230,5 @@ def changelog_line(item: Accepted) -> str:
     """One changelog line: what was applied, who decided, on which evidence."""
     p, d = item.proposal, item.decision
     how = "edited and accepted" if d.kind is DecisionKind.EDIT else "accepted"
-    evidence = ", ".join(f"arXiv:{e.arxiv_id}" for e in p.evidence) or "none"
+    evidence = ", ".join(cite_key(e.arxiv_id) for e in p.evidence) or "none"
     return f"{p.id} {p.kind} {p.target}: {how} by {d.reviewer}; evidence: {evidence}"

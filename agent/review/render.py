@@ -14,6 +14,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from agent.graph.records import Stance
+from agent.line.doi import cite_key
 from agent.proposals import Decision, Proposal, ProposalKind
 from agent.review.changes import split_claim_text
 from agent.review.review_run import ReviewRun
@@ -73,7 +74,7 @@ def _verdicts(review: ReviewRun, proposal: Proposal) -> Text:
 def _evidence(proposal: Proposal) -> Text:
     text = Text()
     for e in proposal.evidence:
-        text.append(f"arXiv:{e.arxiv_id}", style="bold cyan")
+        text.append(cite_key(e.arxiv_id), style="bold cyan")
         text.append(f"  {e.title}" + (f" ({e.published})" if e.published else "") + "\n")
         text.append(f"  https://arxiv.org/abs/{e.arxiv_id}\n", style="blue")
         if e.quote:

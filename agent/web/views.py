@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote as url_quote
 
 from agent.line.arxiv_id import base_id, is_arxiv_id
+from agent.line.doi import DOI_KEY, cite_key, normalise_doi
 from agent.proposals import Decision, DecisionKind, Evidence, Proposal
 from agent.review.changes import Accepted
 from agent.review.render import after_text, concerned_claims
@@ -85,7 +86,9 @@ class PaperLink:
 
 
 def paper_links(arxiv_id: str) -> list[PaperLink]:
-    """The arXiv page and the DOI arXiv registers for every paper (10.48550/arXiv.ID); none for an ID that does not parse."""
+    """The arXiv page and the DOI arXiv registers for every paper (10.48550/arXiv.ID); a DOI-only paper's DOI; none for a key that does not parse."""
+    if (doi := normalise_doi(arxiv_id.removeprefix(DOI_KEY))) is not None and arxiv_id.startswith(DOI_KEY):
+        return [PaperLink(cite_key(arxiv_id), f"https://doi.org/{url_quote(doi, safe='/.()-_;')}")]
     if not is_arxiv_id(arxiv_id):
         return []
     safe = url_quote(base_id(arxiv_id), safe=".")

@@ -16,6 +16,7 @@ from agent.graph.evidence import base_id, scrub
 from agent.graph.records import ClaimResult, Finding, Stance, Verdict, VerdictKind
 from agent.graph.state import ClaimState
 from agent.graph.tasks import JUDGE
+from agent.line.doi import cite_key
 from agent.llm.base import AnswerError
 
 
@@ -57,7 +58,7 @@ def judge(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
 def _judged(state: ClaimState, runtime: Runtime[RunContext], relevant: list[Finding]) -> tuple[Verdict, ClaimResult, list]:
     """The judge's verdict, citing screened papers only; the result with what it cited without screening."""
     claim, result = state["claim"], state["result"]
-    findings = "\n".join(f'- arXiv:{f.arxiv_id} [{f.stance}] confidence {f.confidence:.2f}: "{f.quote}"' for f in relevant)
+    findings = "\n".join(f'- {cite_key(f.arxiv_id)} [{f.stance}] confidence {f.confidence:.2f}: "{f.quote}"' for f in relevant)
     answer, record = services(runtime).ask(
         JUDGE,
         claim_id=claim.id,
