@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from agent.errors import ProviderError
 from agent.llm.base import TRUNCATION_HINT, Completion, RefusedAnswer, TruncatedAnswer, Usage
 from agent.llm.structured import Message, Turn, complete_structured
+from agent.proposals import Evidence, Proposal, ProposalKind
 from agent.sources.models import EMPTY_QUERY, Lookup, LookupStatus, Paper, QueryRejected
 
 Script = Callable[[str, str, str], "dict[str, Any] | Refusal"]  # (task, instructions, data) -> answer JSON, or a refusal
@@ -129,3 +130,22 @@ class FakeSource:
             else:
                 out[raw] = Lookup(requested=raw, status=LookupStatus.MISSING)
         return out
+
+
+# A revision of C1 resting on one verified quote: the ground-check tests change one field of it at a time.
+VERIFIED = "2606.10127"
+QUOTE = "Labor's share of tasks decays slowly"
+
+
+def revision(**fields: Any) -> Proposal:
+    """A grounded revise_claim proposal for C1, with `fields` changed."""
+    base: dict[str, Any] = dict(
+        id="P1",
+        kind=ProposalKind.REVISE_CLAIM,
+        target="C1",
+        after="Wages converge slowly to compute cost",
+        new_date="~2026",
+        rationale="A slow decay.",
+        evidence=[Evidence(arxiv_id=VERIFIED, quote=QUOTE)],
+    )
+    return Proposal(**(base | fields))

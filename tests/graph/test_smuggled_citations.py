@@ -22,12 +22,10 @@ from agent.proposals import Evidence, Proposal, ProposalKind
 from agent.report import build_report, render_markdown
 from agent.runs import RunRecord, RunStatus
 from agent.sources.models import Paper
-from tests.graph.fakes import FakeSource, ScriptedModel
+from tests.graph.fakes import QUOTE, VERIFIED, FakeSource, ScriptedModel, revision
 from tests.graph.test_graph_logic import line, papers, run, script, versions  # noqa: F401 (line is a fixture)
 
 SMUGGLED = "2611.99999"
-VERIFIED = "2606.10127"
-QUOTE = "Labor's share of tasks decays slowly"
 ABSTRACT = "Labor's share of tasks decays slowly as a power law."
 
 FORMS = {
@@ -63,19 +61,6 @@ def _papers() -> dict[str, Paper]:
     }  # fmt: skip
 
 
-def _proposal(**fields) -> Proposal:
-    base = dict(
-        id="P1",
-        kind=ProposalKind.REVISE_CLAIM,
-        target="C1",
-        after="Wages converge slowly to compute cost",
-        new_date="~2026",
-        rationale="A slow decay.",
-        evidence=[Evidence(arxiv_id=VERIFIED, quote=QUOTE)],
-    )
-    return Proposal(**(base | fields))
-
-
 def _texts(p: Proposal) -> str:
     return " ".join([p.after, p.rationale, p.target, p.new_date or "", *(e.title + " " + e.quote for e in p.evidence)])
 
@@ -84,7 +69,7 @@ def _texts(p: Proposal) -> str:
 @pytest.mark.parametrize("field", ["after", "rationale", "target"])
 def test_every_spelling_in_every_text_field_is_removed_and_reported(form, field):
     text = {"after": f"Wages converge (see {form}) slowly", "rationale": f"Per {form}.", "target": f"C1 (superseded by {form})"}[field]
-    checked, report = check_proposal(_proposal(**{field: text}), _papers())
+    checked, report = check_proposal(revision(**{field: text}), _papers())
     assert not checked.grounded and checked.removed_ids == [SMUGGLED]
     assert [(u.arxiv_id, u.where) for u in report] == [(SMUGGLED, field)]
     assert SMUGGLED not in cited_ids(_texts(checked)) and REMOVED in getattr(checked, field)
@@ -92,19 +77,19 @@ def test_every_spelling_in_every_text_field_is_removed_and_reported(form, field)
 
 @pytest.mark.parametrize("form", list(FORMS.values()), ids=list(FORMS))
 def test_an_id_in_a_new_date_drops_the_date(form):
-    checked, report = check_proposal(_proposal(new_date=f"~2026 per arXiv:{form}"), _papers())
+    checked, report = check_proposal(revision(new_date=f"~2026 per arXiv:{form}"), _papers())
     assert checked.new_date is None and not checked.grounded
     assert [(u.arxiv_id, u.where) for u in report] == [(SMUGGLED, "new_date")]
 
 
 @pytest.mark.parametrize("form", list(FORMS.values()), ids=list(FORMS))
 def test_an_id_in_an_evidence_id_is_not_retrieved(form):
-    checked, report = check_proposal(_proposal(evidence=[Evidence(arxiv_id=citable_text(form).removeprefix("https://arxiv.org/abs/"), quote=QUOTE)]), _papers())
+    checked, report = check_proposal(revision(evidence=[Evidence(arxiv_id=citable_text(form).removeprefix("https://arxiv.org/abs/"), quote=QUOTE)]), _papers())
     assert checked.evidence == [] and not checked.grounded and report[0].where == "evidence"
 
 
 def test_an_id_inside_a_retrieved_title_never_becomes_a_note_title():
-    note = _proposal(kind=ProposalKind.ADD_NOTE, target="line", after="verified human work keeps a premium", new_date=None)
+    note = revision(kind=ProposalKind.ADD_NOTE, target="line", after="verified human work keeps a premium", new_date=None)
     note = note.model_copy(update={"evidence": [Evidence(arxiv_id="2605.03210", quote="Verifiably human work earns a premium")]})
     checked, report = check_proposal(note, _papers())
     assert SMUGGLED not in cited_ids(_texts(checked)) and REMOVED in checked.evidence[0].title
@@ -113,20 +98,20 @@ def test_an_id_inside_a_retrieved_title_never_becomes_a_note_title():
 
 @pytest.mark.parametrize("quote", ["", "tasks", "tasks decays", "share of tasks"], ids=["empty", "one-word", "two-words", "three-words"])
 def test_a_quote_too_short_to_carry_meaning_grounds_nothing(quote):
-    checked, report = check_proposal(_proposal(evidence=[Evidence(arxiv_id=VERIFIED, quote=quote)]), _papers())
+    checked, report = check_proposal(revision(evidence=[Evidence(arxiv_id=VERIFIED, quote=quote)]), _papers())
     assert checked.evidence == [] and not checked.grounded
     assert [u.where for u in report] == ["evidence"] and "too short" in report[0].reason
 
 
 def test_a_quote_of_four_words_grounds():
-    checked, report = check_proposal(_proposal(evidence=[Evidence(arxiv_id=VERIFIED, quote="share of tasks decays")]), _papers())
+    checked, report = check_proposal(revision(evidence=[Evidence(arxiv_id=VERIFIED, quote="share of tasks decays")]), _papers())
     assert checked.grounded and report == []
 
 
 @pytest.mark.parametrize("form", ["2606.10127", "_2606.10127_", "2606\\.10127", "2606&#46;10127", "2606\uff0e10127", "2606.\u200b10127", "arXiv:2606.10127v2"])
 def test_verified_ids_are_kept_as_written_however_spelled(form):
     text = f"Per {form}, wages converge slowly"
-    checked, report = check_proposal(_proposal(after=text, rationale=f"See {form}."), _papers())
+    checked, report = check_proposal(revision(after=text, rationale=f"See {form}."), _papers())
     assert checked.grounded and report == [] and checked.after == text and checked.rationale == f"See {form}."
 
 
@@ -176,7 +161,7 @@ def test_a_disguised_unverified_id_never_survives_the_check(id_and_form, before,
     plain, form = id_and_form
     text = f"{before} {form} {after}"
     assert foreign_ids(text, {VERIFIED}) == [plain]
-    checked, report = check_proposal(_proposal(**{field: text}), _papers())
+    checked, report = check_proposal(revision(**{field: text}), _papers())
     assert plain in checked.removed_ids and not checked.grounded
     assert plain not in cited_ids(_texts(checked))
 
@@ -204,7 +189,7 @@ def test_a_disguised_old_style_id_never_survives_the_check(id_and_form, before, 
     plain, form = id_and_form
     text = f"{before} {form} {after}"
     assert foreign_ids(text, {VERIFIED}) == [plain]
-    checked, _ = check_proposal(_proposal(**{field: text}), _papers())
+    checked, _ = check_proposal(revision(**{field: text}), _papers())
     assert plain in checked.removed_ids and not checked.grounded
     assert plain not in cited_ids(_texts(checked))
 

@@ -10,17 +10,15 @@ from hypothesis import strategies as st
 
 from agent.graph.nodes.ground_check import check_proposal, ground_check
 from agent.line.citable import REMOVED, cited_dois, scrub_citable
-from agent.proposals import Evidence, Proposal, ProposalKind
 from agent.recording import cassette
 from agent.sources.models import Paper
 from agent.sources.protocol import verified_dois
+from tests.graph.fakes import VERIFIED, revision
 from tests.sources.apis import scenarios as sc
 from tests.sources.apis.conftest import CASSETTES
 
 NBER = "10.3386/w34423"
 UNRESOLVED = "10.9999/made.up.2026"
-VERIFIED = "2606.10127"
-QUOTE = "Labor's share of tasks decays slowly"
 FORMS = {
     "plain": UNRESOLVED,
     "label": f"doi:{UNRESOLVED}",
@@ -45,24 +43,11 @@ def _papers() -> dict[str, Paper]:
     }
 
 
-def _proposal(**fields) -> Proposal:
-    base = dict(
-        id="P1",
-        kind=ProposalKind.REVISE_CLAIM,
-        target="C1",
-        after="Wages converge slowly to compute cost",
-        new_date="~2026",
-        rationale="A slow decay.",
-        evidence=[Evidence(arxiv_id=VERIFIED, quote=QUOTE)],
-    )
-    return Proposal(**(base | fields))
-
-
 @pytest.mark.parametrize("form", list(FORMS.values()), ids=list(FORMS))
 @pytest.mark.parametrize("field", ["after", "rationale", "target"])
 def test_a_doi_nothing_resolved_is_removed_however_spelled(form, field) -> None:
     text = {"after": f"Wages converge (see {form}) slowly", "rationale": f"Per {form} and more", "target": f"C1 (superseded by {form})"}[field]
-    checked, report = check_proposal(_proposal(**{field: text}), _papers(), {NBER})
+    checked, report = check_proposal(revision(**{field: text}), _papers(), {NBER})
     assert not checked.grounded and checked.removed_ids == [UNRESOLVED]
     assert [(u.arxiv_id, u.where) for u in report] == [(UNRESOLVED, field)]
     assert REMOVED in getattr(checked, field) and UNRESOLVED not in cited_dois(getattr(checked, field))
@@ -70,14 +55,14 @@ def test_a_doi_nothing_resolved_is_removed_however_spelled(form, field) -> None:
 
 @pytest.mark.parametrize("spelling", [NBER, f"doi:{NBER}", f"https://doi.org/{NBER.upper()}", f"*{NBER}*"])
 def test_a_resolved_doi_is_kept(spelling) -> None:
-    checked, report = check_proposal(_proposal(rationale=f"Restrepo ({spelling}) argues wages converge to compute cost."), _papers(), {NBER})
+    checked, report = check_proposal(revision(rationale=f"Restrepo ({spelling}) argues wages converge to compute cost."), _papers(), {NBER})
     assert report == [] and checked.grounded and NBER in cited_dois(checked.rationale)
 
 
 def test_the_arxiv_doi_of_a_retrieved_paper_counts_and_of_another_does_not() -> None:
-    kept, report = check_proposal(_proposal(rationale=f"See 10.48550/arXiv.{VERIFIED}."), _papers(), set())
+    kept, report = check_proposal(revision(rationale=f"See 10.48550/arXiv.{VERIFIED}."), _papers(), set())
     assert report == [] and f"10.48550/arXiv.{VERIFIED}" in kept.rationale
-    _, report = check_proposal(_proposal(rationale="See 10.48550/arXiv.2611.99999."), _papers(), set())
+    _, report = check_proposal(revision(rationale="See 10.48550/arXiv.2611.99999."), _papers(), set())
     assert [u.arxiv_id for u in report] == ["10.48550/arxiv.2611.99999"]
 
 
@@ -90,7 +75,7 @@ def test_an_id_shaped_doi_suffix_is_judged_as_the_doi() -> None:
 
 
 def test_a_doi_in_a_new_date_drops_the_date() -> None:
-    checked, report = check_proposal(_proposal(new_date=f"~2026 per {UNRESOLVED}"), _papers(), set())
+    checked, report = check_proposal(revision(new_date=f"~2026 per {UNRESOLVED}"), _papers(), set())
     assert checked.new_date is None and [(u.arxiv_id, u.where) for u in report] == [(UNRESOLVED, "new_date")]
 
 
@@ -110,7 +95,7 @@ def test_a_doi_resolved_through_crossref_in_the_run_grounds_the_claim() -> None:
     with cassette("replay", CASSETTES / "crossref" / "nber_working_paper.yaml"):
         work = sc.SCENARIOS["crossref/nber_working_paper"][1](None)
     resolved = {doi: work.source for doi in verified_dois([work])}
-    proposal = _proposal(rationale=f"Restrepo (doi:{NBER}) finds wages converge to the compute cost of replicating a worker; {UNRESOLVED} does not exist.")
+    proposal = revision(rationale=f"Restrepo (doi:{NBER}) finds wages converge to the compute cost of replicating a worker; {UNRESOLVED} does not exist.")
     checked, report = check_proposal(proposal, _papers(), set(resolved))
     assert resolved == {NBER: "crossref"}
     assert f"doi:{NBER}" in checked.rationale and [u.arxiv_id for u in report] == [UNRESOLVED]
@@ -121,7 +106,7 @@ def test_the_node_reads_the_runs_verified_dois(monkeypatch) -> None:
     import agent.graph.nodes.ground_check as node
 
     monkeypatch.setattr(node, "proposal_problems", lambda proposal, line: [])
-    proposal = _proposal(rationale=f"Restrepo (doi:{NBER}) and {UNRESOLVED}.")
+    proposal = revision(rationale=f"Restrepo (doi:{NBER}) and {UNRESOLVED}.")
     out = ground_check({"papers": _papers(), "verified_dois": {NBER: "crossref"}, "proposals": [proposal], "line": None})  # type: ignore[typeddict-item]
     assert [u.arxiv_id for u in out["ungrounded"]] == [UNRESOLVED]
     out = ground_check({"papers": _papers(), "proposals": [proposal], "line": None})  # type: ignore[typeddict-item]
