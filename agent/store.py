@@ -225,6 +225,8 @@ def legacy_state_note(here: Path | None = None) -> str | None:
     Runs recorded before state moved to the user's directory are still there:
     the clause says how to move them, or how to keep using them.
     """
+    if os.environ.get(STATE_DIR_ENV):
+        return None  # the user named the state directory: an old one elsewhere is not a question
     old = (here or Path.cwd()) / LEGACY_STATE_DIR
     current = state_dir()
     if not (old / DB_FILENAME).is_file() or old.resolve() == current.resolve():

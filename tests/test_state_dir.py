@@ -74,6 +74,13 @@ def test_an_old_dot_retest_is_found_and_the_printed_move_works(home: Path) -> No
         assert conn.execute("SELECT id FROM runs").fetchall() == [("old-0",)], "the runs moved with it"
 
 
+def test_a_state_directory_the_user_named_gets_no_note_about_an_old_one(home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _old_state(Path.cwd(), runs=1)
+    assert legacy_state_note() is not None
+    monkeypatch.setenv("RETEST_HOME", str(tmp_path / "chosen"))
+    assert legacy_state_note() is None
+
+
 def test_a_fresh_state_directory_is_set_aside_not_merged(home: Path) -> None:
     old = _old_state(Path.cwd(), runs=2)
     Store.open().close()  # any command opens (creates) the new one first
