@@ -16,6 +16,7 @@ from agent.callsite import call_context
 from agent.errors import ConfigError
 from agent.events import CallFinished, emitting_to
 from agent.graph.records import UsageRecord
+from agent.line.models import Line
 from agent.llm.base import AnswerError, ModelClient, Usage
 from agent.prompts import Prompt, load_prompt
 from agent.sources.models import Lookup, Paper
@@ -70,6 +71,8 @@ class RunContext:
     prompts_used: dict[str, str] = field(default_factory=dict)
     citations: CitationService | None = None
     """Forward citations of the anchors (agent.graph.citations); None, the default, asks nothing but arXiv."""
+    line: Line | None = None
+    """The run's line, kept once in the run's record rather than in every checkpoint; None where the state holds it (a served run)."""
 
     def ask(self, task: ModelTask[T], *, claim_id: str | None, values: dict[str, str], max_tokens: int | None = None) -> tuple[T, UsageRecord]:
         """Render the task's prompt file, call its role's model within the prompt's output budget (or `max_tokens`), and account for the call.
@@ -138,3 +141,14 @@ def services(runtime: Runtime[RunContext]) -> RunContext:
             hint="Start runs with `retest run`, through agent.runner, or on LangGraph's server with the graph in agent/server.py.",
         )
     return runtime.context
+
+
+def run_line(state: Mapping[str, object], runtime: Runtime[RunContext]) -> Line:
+    """The run's line: from the run's context (the CLI keeps it once per run), else from the state (a served run, an older run)."""
+    ctx = services(runtime)
+    if ctx.line is not None:
+        return ctx.line
+    line = state.get("line")
+    if not isinstance(line, Line):
+        raise ConfigError("this run has no line in its context or its state", hint="Start runs with `retest run`, or give the served run its line.")
+    return line
