@@ -100,6 +100,39 @@ def file_bytes(db: Path) -> int:
     return sum(p.stat().st_size for p in (db, db.with_name(db.name + "-wal")) if p.is_file())
 
 
+PG_CHECKPOINT_TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")  # LangGraph's Postgres checkpointer's, by thread_id
+
+
+def checkpoint_bytes(store: Store) -> int:
+    """What the store's checkpoints take: the SQLite file with its WAL, or the Postgres checkpointer's tables with their indexes."""
+    if store.kind != "postgres":
+        return file_bytes(checkpoint_path(store))
+    with store.lock:
+        row = store.conn.execute(
+            "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS n FROM pg_class c WHERE c.relname IN (?, ?, ?) AND c.relkind = 'r'",
+            PG_CHECKPOINT_TABLES,
+        ).fetchone()
+    return int(row["n"])
+
+
+def _pg_thread_sizes(store: Store) -> dict[str, tuple[int, int]]:
+    """Run (thread) ID -> (bytes of its checkpoints, blobs and writes, number of checkpoints), in Postgres."""
+    sizes: dict[str, tuple[int, int]] = {}
+    queries = [
+        ("SELECT thread_id, SUM(pg_column_size(checkpoint) + pg_column_size(metadata)), COUNT(*) FROM checkpoints GROUP BY thread_id", True),
+        ("SELECT thread_id, SUM(COALESCE(pg_column_size(blob), 0)), 0 FROM checkpoint_blobs GROUP BY thread_id", False),
+        ("SELECT thread_id, SUM(pg_column_size(blob)), 0 FROM checkpoint_writes GROUP BY thread_id", False),
+    ]
+    with store.lock:
+        if store.conn.execute("SELECT to_regclass('checkpoints') IS NULL AS missing").fetchone()["missing"]:
+            return {}  # the checkpointer never ran on this database
+        for sql, counts in queries:
+            for thread, held, count in store.conn.execute(sql).fetchall():
+                before, checkpoints = sizes.get(thread, (0, 0))
+                sizes[thread] = (before + int(held or 0), int(count) if counts else checkpoints)
+    return sizes
+
+
 def pruned_runs(store: Store) -> dict[str, dt.datetime]:
     """Run ID -> when its checkpoints were pruned, for every run whose report is kept in the store."""
     with store.lock:
@@ -130,7 +163,7 @@ def _thread_sizes(db: Path) -> dict[str, tuple[int, int]]:
 def candidates(store: Store, older_than: dt.timedelta, statuses: Sequence[RunStatus], *, now: dt.datetime | None = None) -> list[PrunedRun]:
     """Runs with one of `statuses` that ended more than `older_than` ago and still have checkpoints, oldest first."""
     cutoff = (now or dt.datetime.now(dt.UTC)) - older_than
-    sizes = _thread_sizes(checkpoint_path(store))
+    sizes = _pg_thread_sizes(store) if store.kind == "postgres" else _thread_sizes(checkpoint_path(store))
     chosen = [
         PrunedRun(run=r, checkpoint_bytes=sizes[r.id][0], checkpoints=sizes[r.id][1])
         for r in list_runs(store)
@@ -164,7 +197,7 @@ def prune(
     """
     db = checkpoint_path(store)
     chosen = candidates(store, older_than, statuses, now=now)
-    before = file_bytes(db)
+    before = checkpoint_bytes(store)
     if dry_run or not chosen:
         return PruneResult(runs=chosen, dry_run=dry_run, file_bytes_before=before, file_bytes_after=before)
     done: list[PrunedRun] = []
@@ -175,8 +208,9 @@ def prune(
                 done.append(item)
             else:
                 skipped.append(item.run.id)
-        vacuum_error = _vacuum(db)
-    return PruneResult(runs=done, dry_run=False, file_bytes_before=before, file_bytes_after=file_bytes(db), skipped=skipped, vacuum_error=vacuum_error)
+        # Postgres's autovacuum reclaims the rows' space; a SQLite file gives it back only when vacuumed.
+        vacuum_error = None if store.kind == "postgres" else _vacuum(db)
+    return PruneResult(runs=done, dry_run=False, file_bytes_before=before, file_bytes_after=checkpoint_bytes(store), skipped=skipped, vacuum_error=vacuum_error)
 
 
 def _prune_one(store: Store, db: Path, item: PrunedRun) -> bool:
@@ -187,7 +221,8 @@ def _prune_one(store: Store, db: Path, item: PrunedRun) -> bool:
         pruned_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with store.transaction() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO run_reports (run_id, json, checkpoint_bytes, pruned_at) VALUES (?,?,?,?)",
+                "INSERT INTO run_reports (run_id, json, checkpoint_bytes, pruned_at) VALUES (?,?,?,?) ON CONFLICT (run_id) DO UPDATE"
+                " SET json = excluded.json, checkpoint_bytes = excluded.checkpoint_bytes, pruned_at = excluded.pruned_at",
                 (run_id, report, item.checkpoint_bytes, pruned_at),
             )
         # Held while deleting: a resume claims a run in a write transaction of the store, so it waits for this one.
@@ -196,7 +231,12 @@ def _prune_one(store: Store, db: Path, item: PrunedRun) -> bool:
             if now.status is not item.run.status or now.held_elsewhere():
                 conn.execute("DELETE FROM run_reports WHERE run_id = ?", (run_id,))
                 return False
-            _delete_thread(db, run_id)
+            if store.kind == "postgres":
+                # The checkpoints are in the store's own database: deleted in this transaction, with the status check.
+                for table in PG_CHECKPOINT_TABLES:
+                    conn.execute(f"DELETE FROM {table} WHERE thread_id = ?", (run_id,))  # noqa: S608 - fixed table names
+            else:
+                _delete_thread(db, run_id)
     return True
 
 

@@ -51,9 +51,10 @@ from agent.runs import (
     record_prompt,
     release_claim,
     save_proposals,
+    stored_line,
 )
 from agent.services import Mode, RunRequest, build_services
-from agent.store import Store, connect_state_db, state_dir
+from agent.store import Store, connect_state_db, database_url, state_dir
 
 Progress = Callable[[RunEvent], None]
 Graph = CompiledStateGraph[RunState, RunContext, RunState, RunState]
@@ -124,7 +125,14 @@ def check_mode(mode: Mode, cassette_path: Path | None) -> None:
 
 @contextmanager
 def open_graph(home: Path | None = None) -> Iterator[Graph]:
-    """The graph compiled with the SQLite checkpointer of the state directory."""
+    """The graph compiled with the checkpointer of the run store: Postgres's with $RETEST_DATABASE_URL, else the state directory's SQLite."""
+    url = database_url()
+    if url:
+        from agent.store.postgres import checkpointer
+
+        with checkpointer(url, serializer()) as shared:
+            yield build_graph().compile(checkpointer=shared)
+        return
     directory = home or state_dir()
     directory.mkdir(parents=True, exist_ok=True)
     conn = connect_state_db(directory / CHECKPOINTS)  # read-only when the state directory is
@@ -157,6 +165,14 @@ def _stream(graph: Graph, payload: Any, run_id: str, ctx: RunContext, progress: 
                 if not node.startswith("__"):
                     progress(NodeFinished(node=node))
     return graph.get_state(config)
+
+
+def with_line(values: dict[str, Any], store: Store, run_id: str) -> dict[str, Any]:
+    """A run's graph state with its line, which the run's record keeps once (an older run's checkpoints hold it themselves)."""
+    if not values or "line" in values:
+        return values
+    line = stored_line(store, run_id)
+    return values if line is None else {**values, "line": line}
 
 
 def _status(snapshot) -> RunStatus:
@@ -234,7 +250,8 @@ def _execute(
     if "proposals" in snapshot.values:
         save_proposals(store, run.id, snapshot.values["proposals"])
     finish_run(store, run.id, status, prompts=ctx.prompts_used, usage=snapshot.values.get("usage", []))
-    return RunOutcome.from_state(get_run(store, run.id), snapshot.values, ctx.source.requests_sent, request_counts(store, run.id))
+    state = with_line(snapshot.values, store, run.id)
+    return RunOutcome.from_state(get_run(store, run.id), state, ctx.source.requests_sent, request_counts(store, run.id))
 
 
 def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: Progress | None = None, now: dt.datetime | None = None) -> RunOutcome:
@@ -263,12 +280,13 @@ def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: P
         started_at=started,
         status=RunStatus.RUNNING,
     )
-    insert_run(store, run)
+    insert_run(store, run, loaded.line)
+    services.line = loaded.line  # in the context, not the state: the checkpoints need not copy it at every step
     if progress:
         for message in [*loaded.warnings, *map(str, line_problems(loaded, run_date))]:
             progress(LineWarning(message=message))
         progress(RunStarted(run_id=run.id, claims=[c.id for c in loaded.line.prompt.claims], steps=line_steps()))
-    return _execute(run, {"run_id": run.id, "line": loaded.line, "run_date": run_date}, request, services, store, progress)
+    return _execute(run, {"run_id": run.id, "run_date": run_date}, request, services, store, progress)
 
 
 def _check_retestable(line_path: Path, loaded: LoadedLine, run_date: dt.date) -> None:
@@ -345,7 +363,8 @@ def _prepare_resume(claim: Claim, store: Store) -> tuple[RunRecord, RunRequest, 
             hint=f"Record it again from the start: retest run {run.line_path} --record {cassette_path}",
         )
     services = build_services(request, store)
-    payload = None if checkpointed else _first_input(run)
+    services.line = stored_line(store, run.id)  # None for a run from before lines were kept in its record: its state has it
+    payload = None if checkpointed else _first_input(run, services.line)
     return run, request, payload, services, resume_recording
 
 
@@ -361,11 +380,14 @@ def _has_checkpoint(run_id: str, store: Store) -> bool:
         return bool(graph.get_state(_config(run_id)).values)
 
 
-def _first_input(run: RunRecord) -> dict[str, Any]:
+def _first_input(run: RunRecord, line: Line | None) -> dict[str, Any]:
     """The graph's input again, for a run stopped before its first checkpoint (resuming `None` would fail).
 
-    Refuses a line file that changed since: the run must re-test what it recorded.
+    The line is the one the run's record keeps; a run from before records kept it is read from its file again,
+    refusing a file that changed since: the run must re-test what it recorded.
     """
+    if line is not None:
+        return {"run_id": run.id, "run_date": run.run_date}
     loaded = load_line(Path(run.line_path))
     if loaded.sha256 != run.line_sha256:
         raise ConflictError(
@@ -381,12 +403,12 @@ def resume_review(run_id: str, decisions: list[dict[str, Any]], store: Store) ->
     with open_graph(store.path.parent) as graph:
         config = _config(run.id)
         # The review node calls no model, so no services are needed to resume it.
-        context = RunContext(models={}, source=None)  # type: ignore[arg-type]
+        context = RunContext(models={}, source=None, line=stored_line(store, run.id))  # type: ignore[arg-type]
         # durability="sync": the decisions are in the checkpoint before this returns, so a kill after "Saved" loses none.
         graph.invoke(Command(resume=decisions), config, context=context, durability="sync")
         snapshot = graph.get_state(config)
     finish_run(store, run.id, _status(snapshot), usage=snapshot.values.get("usage", []))
-    return snapshot.values
+    return with_line(snapshot.values, store, run.id)
 
 
 def load_state(run_id: str, store: Store) -> tuple[RunRecord, dict[str, Any], tuple[str, ...]]:
@@ -394,4 +416,4 @@ def load_state(run_id: str, store: Store) -> tuple[RunRecord, dict[str, Any], tu
     run = get_run(store, run_id)
     with open_graph(store.path.parent) as graph:
         snapshot = graph.get_state(_config(run.id))
-    return run, snapshot.values, tuple(snapshot.next)
+    return run, with_line(snapshot.values, store, run.id), tuple(snapshot.next)

@@ -7,7 +7,6 @@ beside the database; this table is the index a person lists and audits.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import secrets
@@ -25,6 +24,7 @@ from pydantic import BaseModel, Field
 from agent.config import Mode
 from agent.errors import InputError
 from agent.graph.records import UsageRecord
+from agent.line.models import Line
 from agent.proposals import Proposal
 from agent.redact import redact_urls, redact_values
 from agent.store import Store, where_read
@@ -91,12 +91,12 @@ def git_revision(cwd: Path | None = None) -> str | None:
         return None
 
 
-def insert_run(store: Store, run: RunRecord) -> None:
-    """Record a new run as executed by this process (its first sitting)."""
+def insert_run(store: Store, run: RunRecord, line: Line | None = None) -> None:
+    """Record a new run as executed by this process (its first sitting), with the line it re-tests (kept once, here)."""
     with store.transaction() as conn:
         conn.execute(
             "INSERT INTO runs (id, line_path, line_sha256, mode, cassette, cassette_sha256, run_date, models, settings, prompts, version, git_rev,"
-            " started_at, status, pid, host) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " started_at, status, pid, host, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run.id,
                 run.line_path,
@@ -115,6 +115,7 @@ def insert_run(store: Store, run: RunRecord) -> None:
                 run.status,
                 os.getpid(),
                 socket.gethostname(),
+                None if line is None else line.model_dump_json(),
             ),
         )
         _add_sitting(conn, run.id, 1)
@@ -209,8 +210,8 @@ _held_guard = threading.Lock()
 def run_lock(store: Store, run_id: str) -> Iterator[None]:
     """Hold the run's lock (one per run, across processes and threads) for the block: decisions are written under it.
 
-    An advisory lock on a file beside the database; the kernel drops it when its process dies, so a kill never
-    leaves it held. Re-entrant within a process (an flock taken twice by one process would wait for itself).
+    The store's advisory lock (a file lock in the state directory, or Postgres's own across machines); it is dropped
+    when its process dies, so a kill never leaves it held. Re-entrant within a process (the store's is not).
     """
     with _held_guard:
         local, depth = _held_locks.setdefault(run_id, (threading.RLock(), [0]))
@@ -222,16 +223,12 @@ def run_lock(store: Store, run_id: str) -> Iterator[None]:
             finally:
                 depth[0] -= 1
             return
-        directory = store.path.parent / "locks"
-        directory.mkdir(parents=True, exist_ok=True)
-        with open(directory / f"{run_id}.lock", "a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        with store.exclusive(run_id):
             depth[0] = 1
             try:
                 yield
             finally:
                 depth[0] = 0
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def finish_run(
@@ -271,6 +268,7 @@ def _record(row) -> RunRecord:
     data["prompts"] = json.loads(data["prompts"])
     data["settings"] = json.loads(data["settings"]) if data.get("settings") else None
     data.pop("proposals", None)  # read by saved_proposals, not part of the record
+    data.pop("line", None)  # read by stored_line
     return RunRecord.model_validate(data)
 
 
@@ -323,3 +321,12 @@ def saved_proposals(store: Store, run_id: str) -> list[Proposal] | None:
     if row is None or row["proposals"] is None:
         return None
     return [Proposal.model_validate(p) for p in json.loads(row["proposals"])]
+
+
+def stored_line(store: Store, run_id: str) -> Line | None:
+    """The line a run re-tests, as parsed when it started; None for a run from before lines were kept here (its checkpoints hold it)."""
+    with store.lock:
+        row = store.conn.execute("SELECT line FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None or row["line"] is None:
+        return None
+    return Line.model_validate_json(row["line"])

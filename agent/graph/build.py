@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Literal
 
 from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import get_runtime
 from langgraph.types import Send
 
-from agent.graph.context import RunContext
+from agent.graph.context import RunContext, run_line
 from agent.graph.nodes.draft_proposals import draft_proposals
 from agent.graph.nodes.find_contradictions import find_contradictions
 from agent.graph.nodes.ground_check import ground_check
@@ -63,13 +64,16 @@ def fan_out(state: RunState) -> list[Send]:
     with the reason as its error, so it ends unresolved without a request.
     """
     results = state.get("claim_results", {})
-    skipped = not_retestable(state["line"], state["run_date"])
+    line = run_line(state, get_runtime(RunContext))
+    skipped = not_retestable(line, state["run_date"])
+    # The line goes with a branch only where the state holds it (a served run): the CLI's is in the context, kept once per run.
+    shared = {"line": state["line"]} if "line" in state else {}
     sends = []
-    for c in state["line"].prompt.claims:
+    for c in line.prompt.claims:
         result = results[c.id]
         if c.id in skipped:
             result = result.model_copy(update={"retestable": False, "error": skipped[c.id]})
-        sends.append(Send("claim", {"line": state["line"], "run_date": state["run_date"], "claim": c, "result": result}))
+        sends.append(Send("claim", {**shared, "run_date": state["run_date"], "claim": c, "result": result}))
     return sends
 
 

@@ -145,13 +145,14 @@ def _reopen(store: Store, review: ReviewRun, decisions: list[Decision]) -> Revie
     from langchain_core.runnables import RunnableConfig
 
     from agent.graph.context import RunContext
-    from agent.runner import open_graph
+    from agent.runner import open_graph, with_line
+    from agent.runs import stored_line
 
     config: RunnableConfig = {"configurable": {"thread_id": review.run.id}}
     with open_graph(store.path.parent) as graph:
         graph.update_state(config, {"decisions": {d.proposal_id: d for d in decisions}}, as_node=_BEFORE_REVIEW)
         # The review node calls no model: it ends at once, or waits again when a proposal is pending.
-        graph.invoke(None, config, context=RunContext(models={}, source=None))  # type: ignore[arg-type]
+        graph.invoke(None, config, context=RunContext(models={}, source=None, line=stored_line(store, review.run.id)))  # type: ignore[arg-type]
         snapshot = graph.get_state(config)
     finish_run(store, review.run.id, RunStatus.AWAITING_REVIEW if snapshot.next else RunStatus.COMPLETED)
-    return ReviewRun(get_run(store, review.run.id), snapshot.values)
+    return ReviewRun(get_run(store, review.run.id), with_line(snapshot.values, store, review.run.id))

@@ -2,7 +2,7 @@
 
 Injected failures run everywhere: SQLite's own `max_page_count` makes a
 database full for real (the error is SQLite's "database or disk is full", as on
-a full disk), and `agent.store.writable` answering False is a directory that
+a full disk), and `agent.store.sqlite.writable` answering False is a directory that
 cannot be written. The tmpfs variants do the same on a real full or read-only
 file system, and skip where the test may not mount one.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import agent.runner
-import agent.store
+import agent.store.sqlite
 from agent.cli import run as cli
 from agent.errors import ExitCode, StorageError, storage_error
 from agent.runs import RunStatus, list_runs
@@ -66,7 +66,7 @@ def _digests(home: Path) -> dict[str, str]:
 def test_checkpoints_filling_up_mid_run_fail_the_run_in_one_line_and_resume_continues(tmp_path, monkeypatch, capsys) -> None:
     home = tmp_path / "state"
     monkeypatch.setenv("RETEST_HOME", str(home))
-    monkeypatch.setattr(agent.runner, "connect_state_db", _limit_pages(agent.store.connect_state_db, 12))
+    monkeypatch.setattr(agent.runner, "connect_state_db", _limit_pages(agent.store.sqlite.connect_state_db, 12))
     assert cli(["run", str(LINE), "--replay", str(CASSETTE)]) == ExitCode.CONFIG
     _one_line_error(capsys.readouterr().err, "is full")
     (run,) = list_runs(Store.open(home / "retest.db"))
@@ -80,7 +80,7 @@ def test_checkpoints_filling_up_mid_run_fail_the_run_in_one_line_and_resume_cont
 
 def test_a_full_disk_during_a_migration_says_full_not_report_this(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("RETEST_HOME", str(tmp_path / "state"))
-    monkeypatch.setattr(agent.store, "connect_state_db", _limit_pages(agent.store.connect_state_db, 2))
+    monkeypatch.setattr(agent.store.sqlite, "connect_state_db", _limit_pages(agent.store.sqlite.connect_state_db, 2))
     assert cli(["runs"]) == ExitCode.CONFIG
     err = capsys.readouterr().err
     _one_line_error(err, "is full")
@@ -95,7 +95,7 @@ def test_an_os_error_anywhere_in_a_command_is_one_line_exit_3(code, tmp_path, mo
     def failing_open(*args, **kwargs):
         raise OSError(code, "injected", str(home / "retest.db"))
 
-    monkeypatch.setattr(agent.store, "connect_state_db", failing_open)
+    monkeypatch.setattr(agent.store.sqlite, "connect_state_db", failing_open)
     assert cli(["runs"]) == ExitCode.CONFIG
     err = capsys.readouterr().err
     _one_line_error(err, "is full" if code == errno.ENOSPC else "is read-only")
@@ -117,7 +117,7 @@ def test_reading_commands_work_on_a_directory_that_cannot_be_written(tmp_path, m
     run_id = _demo(home, monkeypatch)
     Store.open(home / "retest.db").close()
     before = _digests(home)
-    monkeypatch.setattr(agent.store, "writable", lambda path: False)
+    monkeypatch.setattr(agent.store.sqlite, "writable", lambda path: False)
     capsys.readouterr()
     for args in READING:
         assert cli([a.format(run=run_id) for a in args]) == 0, args
@@ -130,7 +130,7 @@ def test_reading_commands_work_on_a_directory_that_cannot_be_written(tmp_path, m
 
 def test_writing_to_a_store_opened_read_only_is_refused_before_anything_is_sent(tmp_path, monkeypatch) -> None:
     Store.open(tmp_path / "retest.db").close()
-    monkeypatch.setattr(agent.store, "writable", lambda path: False)
+    monkeypatch.setattr(agent.store.sqlite, "writable", lambda path: False)
     with Store.open(tmp_path / "retest.db") as store:
         assert store.read_only and "0001_arxiv_cache" in store.applied_migrations()
         with pytest.raises(StorageError, match="read-only"), store.transaction():

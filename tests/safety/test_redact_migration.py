@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
-from agent.runs import RunRecord, RunStatus, insert_run
 from agent.store import MIGRATIONS, Store
 
 PASSWORD = "Hunter2-old-row-secret"
@@ -15,22 +13,21 @@ URL = f"openai-compatible:https://retest:{PASSWORD}@models.example/v1#llama3.1"
 
 def _old_store(path: Path) -> None:
     """A store as the version before 0011 left it: a run whose models, settings, error and usage name the URL in clear."""
-    with Store.open(path, migrations=MIGRATIONS[:-1]) as store:
-        run = RunRecord(
-            id="20261101-000000-aaaa", line_path="line.txt", line_sha256="0" * 64, mode="live", run_date=dt.date(2026, 11, 1),
-            models={"judge": "x"}, version="old", started_at=dt.datetime(2026, 11, 1), status=RunStatus.FAILED,
-        )  # fmt: skip
-        insert_run(store, run)
+    before_0011 = [m for m in MIGRATIONS if m.name < "0011"]
+    with Store.open(path, migrations=before_0011) as store:
+        run_id = "20261101-000000-aaaa"
         with store.transaction() as conn:  # what the old code wrote, unredacted
             conn.execute(
-                "UPDATE runs SET models = ?, settings = ?, error = ?",
-                (json.dumps({"judge": URL}), json.dumps({"judge": URL}), f"401 from {URL.split(':', 1)[1]}"),
-            )
+                "INSERT INTO runs (id, line_path, line_sha256, mode, run_date, models, settings, prompts, version, started_at, status, error)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (run_id, "line.txt", "0" * 64, "live", "2026-11-01", json.dumps({"judge": URL}), json.dumps({"judge": URL}), "{}", "old",
+                 "2026-11-01T00:00:00", "failed", f"401 from {URL.split(':', 1)[1]}"),
+            )  # fmt: skip
             conn.execute(
                 "INSERT INTO run_usage (run_id, node, claim_id, role, model, calls, input_tokens, output_tokens, latency_s) VALUES (?,?,?,?,?,?,?,?,?)",
-                (run.id, "judge", "C1", "judge", URL, 1, 10, 1, 0.5),
+                (run_id, "judge", "C1", "judge", URL, 1, 10, 1, 0.5),
             )
-        assert store.applied_migrations()[-1] != "0011_redact_stored_urls"
+        assert store.applied_migrations() == [m.name for m in before_0011]
 
 
 def test_opening_an_old_store_redacts_every_stored_url_and_leaves_no_trace_in_the_file(tmp_path: Path):

@@ -15,7 +15,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.graph.answers import DraftSet
-from agent.graph.context import RunContext, services
+from agent.graph.context import RunContext, run_line, services
 from agent.graph.evidence import paper_blocks
 from agent.graph.line_tasks import ask_line_task, failed_step
 from agent.graph.nodes.propose_questions import verdict_lines
@@ -101,9 +101,9 @@ def _evidence(items, papers: dict[str, Paper]) -> list[Evidence]:
 
 
 def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
-    line, papers = state["line"], state.get("papers", {})
+    line, papers = run_line(state, runtime), state.get("papers", {})
     changes = anchor_changes(state.get("anchor_checks", []), papers)
-    values = {"claims": _claims_text(line, state), "verdicts": verdict_lines(state), "papers": paper_blocks(_citable(state))}
+    values = {"claims": _claims_text(line, state), "verdicts": verdict_lines(line, state), "papers": paper_blocks(_citable(state))}
     failed: dict = {}
     try:
         draft, usage = ask_line_task(services(runtime), DRAFT_PROPOSALS, values)

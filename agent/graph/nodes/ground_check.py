@@ -19,6 +19,9 @@ reported like an unretrieved arXiv ID. A DOI nothing resolved grounds nothing.
 
 from __future__ import annotations
 
+from langgraph.runtime import Runtime
+
+from agent.graph.context import RunContext, run_line
 from agent.graph.evidence import MIN_QUOTE_WORDS, base_id, foreign_ids, quote_in, quote_words
 from agent.graph.records import ResearchQuestion, UngroundedCitation
 from agent.graph.state import RunState
@@ -106,13 +109,14 @@ def _scrubbed_questions(questions: list[ResearchQuestion], verified: set[str], d
     return [q.model_copy(update={"text": scrub_citable(q.text, verified, dois)[0]}) for q in questions]
 
 
-def ground_check(state: RunState) -> dict:
+def ground_check(state: RunState, runtime: Runtime[RunContext] | None = None) -> dict:
     papers = state.get("papers", {})
     dois = set(state.get("verified_dois", {}))
+    line = run_line(state, runtime) if runtime is not None else state["line"]  # a unit test may call it with the state alone
     proposals, report = [], []
     for proposal in state.get("proposals", []):
         checked, found = check_proposal(proposal, papers, dois)
         # Checked after the scrub, so a target or date that held a citation is judged as it will be shown.
-        proposals.append(checked.model_copy(update={"problems": proposal_problems(checked, state["line"])}))
+        proposals.append(checked.model_copy(update={"problems": proposal_problems(checked, line)}))
         report.extend(found)
     return {"proposals": proposals, "ungrounded": report, "questions": _scrubbed_questions(state.get("questions", []), set(papers), dois)}

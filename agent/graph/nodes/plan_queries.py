@@ -11,7 +11,7 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from agent.events import ClaimStage
-from agent.graph.context import RunContext, services
+from agent.graph.context import RunContext, run_line, services
 from agent.graph.records import ClaimResult, SearchedQuery
 from agent.graph.state import ClaimState
 from agent.graph.tasks import PLAN_QUERIES
@@ -20,7 +20,7 @@ from agent.llm.base import AnswerError
 
 def plan_queries(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     """Every query's window starts at the claim's date and ends at the run date; the model picks no dates."""
-    claim, line, run_date = state["claim"], state["line"], state["run_date"]
+    claim, line, run_date = state["claim"], run_line(state, runtime), state["run_date"]
     get_stream_writer()(ClaimStage(claim=claim.id, stage="planning queries"))
     result = state.get("result") or ClaimResult(claim_id=claim.id)
     try:

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from agent.graph.context import RunContext, services
+from agent.graph.context import RunContext, run_line, services
 from agent.graph.line_tasks import ask_line_task, failed_step
 from agent.graph.records import ResearchQuestion
 from agent.graph.state import RunState
 from agent.graph.tasks import PROPOSE_QUESTIONS
+from agent.line.models import Line
 from agent.llm.base import AnswerError
 
 
-def verdict_lines(state: RunState) -> str:
+def verdict_lines(line: Line, state: RunState) -> str:
     lines = []
-    for claim in state["line"].prompt.claims:
+    for claim in line.prompt.claims:
         result = state.get("claim_results", {}).get(claim.id)
         verdict = result.verdict if result else None
         label = verdict.verdict if verdict else "not judged"
@@ -28,12 +29,12 @@ def verdict_lines(state: RunState) -> str:
 
 
 def propose_questions(state: RunState, runtime: Runtime[RunContext]) -> dict:
-    line = state["line"]
+    line = run_line(state, runtime)
     values = {
         "role": line.prompt.role,
         "open_question": line.prompt.open_question,
         "tasks": "\n".join(f"({t.number}) {t.text}" for t in line.prompt.tasks),
-        "verdicts": verdict_lines(state),
+        "verdicts": verdict_lines(line, state),
     }
     try:
         answer, usage = ask_line_task(services(runtime), PROPOSE_QUESTIONS, values)

@@ -21,9 +21,10 @@ from langgraph.runtime import Runtime
 from agent.callsite import call_context
 from agent.errors import ProviderError
 from agent.events import ClaimStage, emitting_to
-from agent.graph.context import PaperSource, RunContext, services
+from agent.graph.context import PaperSource, RunContext, run_line, services
 from agent.graph.records import Candidate, SearchedQuery
 from agent.graph.state import ClaimState
+from agent.line.models import Line
 from agent.sources.models import EMPTY_QUERY, Paper, QueryRejected
 
 
@@ -119,7 +120,7 @@ def search(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     papers = list(seen.values())[: ctx.max_candidates]
     cited: dict[str, dict[str, str]] = {}
     if ctx.citations is not None and result.anchored_by:
-        papers, cited = _with_citations(ctx, state, queries, papers)
+        papers, cited = _with_citations(ctx, run_line(state, runtime), state, queries, papers)
     candidates = [Candidate(arxiv_id=p.arxiv_id, newer=p.published >= claim.date.value) for p in papers]
     return {
         "result": result.model_copy(update={"queries": queries, "candidates": candidates}),
@@ -129,7 +130,9 @@ def search(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     }
 
 
-def _with_citations(ctx: RunContext, state: ClaimState, queries: list[SearchedQuery], papers: list[Paper]) -> tuple[list[Paper], dict[str, dict[str, str]]]:
+def _with_citations(
+    ctx: RunContext, line: Line, state: ClaimState, queries: list[SearchedQuery], papers: list[Paper]
+) -> tuple[list[Paper], dict[str, dict[str, str]]]:
     """The arXiv results and, next to them, the papers citing the claim's anchors in its window (agent.graph.citations)."""
     from agent.graph.citations import citing_papers
 
@@ -139,7 +142,7 @@ def _with_citations(ctx: RunContext, state: ClaimState, queries: list[SearchedQu
     until = max((q.until for q in queries), default=state["run_date"])
     get_stream_writer()(ClaimStage(claim=claim.id, stage="following citations"))
     with call_context(node="search", claim=claim.id), emitting_to(get_stream_writer()):
-        anchors = [a.arxiv_id for a in state["line"].prompt.anchors if a.id in result.anchored_by]
+        anchors = [a.arxiv_id for a in line.prompt.anchors if a.id in result.anchored_by]
         found = citing_papers(ctx.citations, claim.id, anchors, since, until)
     known = {p.arxiv_id for p in papers}
     extra = [p for p in found.papers if p.arxiv_id not in known][: ctx.max_candidates]

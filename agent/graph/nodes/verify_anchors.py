@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 
 from agent.errors import ProviderError
 from agent.graph.anchoring import link_anchors
-from agent.graph.context import PaperSource, RunContext, services
+from agent.graph.context import PaperSource, RunContext, run_line, services
 from agent.graph.records import AnchorCheck, ClaimResult, DateCheck
 from agent.graph.state import RunState
 from agent.line.models import AnchorPaper, FuzzyDate
@@ -73,7 +73,7 @@ def _lookup(source: PaperSource, ids: Sequence[str]) -> dict[str, Lookup]:
 
 def verify_anchors(state: RunState, runtime: Runtime[RunContext]) -> dict:
     """One batched lookup for all anchors, a second only for titles that changed between versions."""
-    line = state["line"]
+    line = run_line(state, runtime)
     anchors = line.prompt.anchors
     links = link_anchors(line.prompt.claims, anchors)
     supports = {a: [c for c, ids in links.items() if a in ids] for a in (x.id for x in anchors)}
