@@ -5,10 +5,15 @@ N times into a fresh temporary state directory, one run after another in this
 process (as `retest run --all` replays a library: one cassette at a time), and
 prints for each N: wall time, the checkpoint file and the run store on disk, how
 many checkpoints were written, how much of the checkpoints is the line itself
-(`line` is a key of the graph state, so every checkpoint carries a copy), and
-the size of the JSON report `retest runs --prune` keeps in place of a run's
-checkpoints. Numbers only, measured on the machine it runs on; nothing asserted.
-docs/scaling.md quotes its output.
+(none since the line is kept once in the run's record; before, every checkpoint
+carried a copy), and the size of the JSON report `retest runs --prune` keeps in
+place of a run's checkpoints. Numbers only, measured on the machine it runs on;
+nothing asserted. docs/scaling.md quotes its output.
+
+`--postgres URL` measures the same replays with the run store and the
+checkpoints in Postgres instead: URL names a server where the user may create
+databases (one fresh database per N, dropped after), and the sizes are those
+Postgres reports for the tables.
 """
 
 from __future__ import annotations
@@ -102,13 +107,74 @@ def measure(lines: int, keep: Path | None = None) -> dict[str, Any]:
         }
 
 
+def measure_postgres(lines: int, server_url: str) -> dict[str, Any]:
+    """Replay the demo `lines` times with $RETEST_DATABASE_URL on a fresh database of `server_url`; sizes as Postgres counts them."""
+    import psycopg
+
+    name = f"retest_bench_{lines}_{os.getpid()}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        with tempfile.TemporaryDirectory(prefix="retest-bench-state-") as tmp:
+            os.environ["RETEST_HOME"] = str(Path(tmp) / "state")
+            os.environ["RETEST_DATABASE_URL"] = url
+            from agent.config import load_settings
+            from agent.prune import checkpoint_bytes
+            from agent.runner import cassette_run_date, start_run
+            from agent.services import RunRequest
+            from agent.store import Store
+
+            request = RunRequest(mode="replay", cassette=CASSETTE, run_date=cassette_run_date(CASSETTE), settings=load_settings())
+            store = Store.open()
+            try:
+                started = time.perf_counter()
+                for _ in range(lines):
+                    start_run(LINE, request, store)
+                wall = time.perf_counter() - started
+                held = checkpoint_bytes(store)
+                total = store.conn.execute("SELECT pg_database_size(current_database()) AS n").fetchone()["n"]
+                checkpoints = store.conn.execute("SELECT COUNT(*) AS n FROM checkpoints").fetchone()["n"]
+            finally:
+                store.close()
+    finally:
+        os.environ.pop("RETEST_DATABASE_URL", None)
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return {
+        "lines": lines,
+        "wall_s": round(wall, 2),
+        "wall_s_per_line": round(wall / lines, 2),
+        "checkpoint_table_bytes": held,
+        "checkpoint_table_bytes_per_line": held // lines,
+        "checkpoints": checkpoints,
+        "database_bytes": int(total),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--lines", default="1,20", help="Comma-separated numbers of demo replays, each into a fresh state directory (default 1,20).")
     parser.add_argument("--json", action="store_true", help="Print one JSON object per measurement.")
     parser.add_argument("--keep", type=Path, help="Keep each state directory under this folder (lines-N/), to look at afterwards.")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="Measure with the runs and checkpoints in Postgres; URL names a server where databases may be created."
+    )
     args = parser.parse_args(argv)
     counts = [int(n) for n in args.lines.split(",") if n.strip()]
+    if args.postgres:
+        for n in counts:
+            row = measure_postgres(n, args.postgres)
+            print(
+                json.dumps(row)
+                if args.json
+                else f"{n} line(s) on Postgres: {row['wall_s']} s ({row['wall_s_per_line']} s a line); checkpoint tables "
+                f"{row['checkpoint_table_bytes'] / 1e6:.2f} MB ({row['checkpoint_table_bytes_per_line'] / 1e6:.2f} MB a line, "
+                f"{row['checkpoints']} checkpoints); whole database {row['database_bytes'] / 1e6:.1f} MB; peak RSS {row['peak_rss_mb']} MiB",
+                flush=True,
+            )
+        return 0
     for n in counts:
         row = measure(n, args.keep)
         if args.json:
