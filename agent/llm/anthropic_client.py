@@ -52,8 +52,10 @@ class AnthropicClient(SdkClient[anthropic.Anthropic]):
         return complete_structured(task=task, model_string=self.model_string, schema=schema, data=data, send=send)
 
     def _send(self, task: str, instructions: str, messages: list[Message], output_config: dict[str, Any], max_tokens: int) -> Turn:
-        # The API rejects an empty system prompt; leave it out instead.
-        system: dict[str, Any] = {"system": instructions} if instructions else {}
+        # The API rejects an empty system prompt; leave it out instead. The instructions are every call's unchanging
+        # prefix (the schema, rendered before them, too): a cache breakpoint after them lets the next call of the task
+        # read them from the prompt cache, once they reach the model's minimum cacheable length (shorter ones are not cached).
+        system: dict[str, Any] = {"system": [{"type": "text", "text": instructions, "cache_control": {"type": "ephemeral"}}]} if instructions else {}
         started = self._clock()
         url = f"{self.base_url}/v1/messages"
         with self._http_call(task, url):
@@ -103,6 +105,7 @@ class AnthropicClient(SdkClient[anthropic.Anthropic]):
             input_tokens=all_input,
             output_tokens=tokens.output_tokens,
             cached_tokens=cache_read,
+            cache_write_tokens=tokens.cache_creation_input_tokens or 0,
             latency_s=latency_s,
             model=response.model,
         )

@@ -40,6 +40,7 @@ class Usage(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int | None = Field(default=None, description="None where the provider does not report it.")
+    cache_write_tokens: int = Field(default=0, description="Input tokens written to the provider's prompt cache (Anthropic bills them above the input price).")
     latency_s: float = 0.0
     model: str = Field(default="", description="The model name as the provider served it.")
     cost_usd: float | None = Field(default=None, description="Estimated; None when the model's price is unknown.")
@@ -52,6 +53,7 @@ class Usage(BaseModel):
             input_tokens=self.input_tokens + other.input_tokens,
             output_tokens=self.output_tokens + other.output_tokens,
             cached_tokens=cached,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
             latency_s=self.latency_s + other.latency_s,
             model=self.model if self.model == other.model else "mixed",
             cost_usd=cost,

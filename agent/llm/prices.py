@@ -33,6 +33,8 @@ class Price:
     input: float
     output: float
     cached_input: float
+    cache_write: float | None = None
+    """Input written to the prompt cache, where the provider charges more for it (Anthropic: 1.25x input); None: the input price."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,15 @@ class PriceTable:
 def load_prices(path: Path = PRICES_FILE) -> PriceTable:
     """Read the price table once per process."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    models = {name: Price(input=float(row["in"]), output=float(row["out"]), cached_input=float(row["cached_in"])) for name, row in data["models"].items()}
+    models = {
+        name: Price(
+            input=float(row["in"]),
+            output=float(row["out"]),
+            cached_input=float(row["cached_in"]),
+            cache_write=float(row["cache_write_in"]) if "cache_write_in" in row else None,
+        )
+        for name, row in data["models"].items()
+    }
     statuses = {name: _status(name, row) for name, row in data["models"].items()}
     return PriceTable(as_of=str(data["as_of"]), models=models, statuses=statuses)
 
@@ -117,6 +127,8 @@ def estimate_cost(model: str, usage: Usage) -> float | None:
     if price is None:
         return None
     cached = min(usage.cached_tokens or 0, usage.input_tokens)
-    uncached = usage.input_tokens - cached
-    dollars = uncached * price.input + cached * price.cached_input + usage.output_tokens * price.output
+    written = min(usage.cache_write_tokens, usage.input_tokens - cached)
+    uncached = usage.input_tokens - cached - written
+    write_price = price.input if price.cache_write is None else price.cache_write
+    dollars = uncached * price.input + cached * price.cached_input + written * write_price + usage.output_tokens * price.output
     return dollars / 1_000_000

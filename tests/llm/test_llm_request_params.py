@@ -114,3 +114,16 @@ def test_models_that_do_not_reason_get_no_effort(model_string: str) -> None:
 )
 def test_reasoning_models_are_the_gpt5_family_and_the_o_series(model: str, reasons: bool) -> None:
     assert is_reasoning_model(model) is reasons
+
+
+def test_an_anthropic_call_marks_its_instructions_as_a_prompt_cache_breakpoint() -> None:
+    body = _sent("anthropic:claude-sonnet-4-6")
+    # The unchanging part (schema, then instructions) comes before the breakpoint; the claim's data after it.
+    assert body["system"] == [{"type": "text", "text": "Screen the paper.", "cache_control": {"type": "ephemeral"}}]
+    assert "cache_control" not in json.dumps(body["messages"])
+
+
+def test_an_openai_call_keeps_its_instructions_first_and_the_data_last() -> None:
+    # OpenAI caches the longest prefix it has seen on its own: the unchanging instructions must lead.
+    messages = _sent("openai:gpt-5.4-mini")["messages"]
+    assert [m["role"] for m in messages] == ["system", "user"] and messages[0]["content"] == "Screen the paper."

@@ -33,8 +33,9 @@ def test_anthropic_input_counts_cache_reads_and_writes() -> None:
 
     usage = client._usage(Message.model_validate(body), latency_s=1.0)
 
-    assert (usage.input_tokens, usage.cached_tokens, usage.output_tokens) == (3_300, 3_000, 50)
-    assert usage.cost_usd == pytest.approx((300 * 3.0 + 3_000 * 0.30 + 50 * 15.0) / 1e6)
+    assert (usage.input_tokens, usage.cached_tokens, usage.cache_write_tokens, usage.output_tokens) == (3_300, 3_000, 100, 50)
+    # Cache writes cost 1.25 x the input price on Anthropic, reads a tenth of it.
+    assert usage.cost_usd == pytest.approx((200 * 3.0 + 100 * 3.75 + 3_000 * 0.30 + 50 * 15.0) / 1e6)
 
 
 def test_missing_usage_block_counts_zero_tokens() -> None:
