@@ -85,7 +85,9 @@ def _schema_title(body: dict[str, Any]) -> str | None:
 
 def _text(body: dict[str, Any]) -> str:
     """Every text a request sends: the system prompt and the messages' contents."""
-    parts = [body["system"] if isinstance(body.get("system"), str) else json.dumps(body.get("system") or "")]
+    system = body.get("system") or ""
+    # Anthropic's system prompt as text blocks (with a cache breakpoint) is the same text as a string.
+    parts = [system if isinstance(system, str) else "".join(b.get("text", "") if isinstance(b, dict) else json.dumps(b) for b in system)]
     for message in body.get("messages") or []:
         content = message.get("content")
         parts.append(content if isinstance(content, str) else json.dumps(content))
@@ -104,6 +106,8 @@ def _usage(response: dict[str, Any]) -> tuple[int, int] | None:
 
 def recorded_calls(paths: list[Path]) -> list[Call]:
     """The model calls of the cassettes at `paths`, each distinct request once."""
+    from agent.recording.matching import body_projection
+
     tasks = _schema_tasks()
     seen: set[str] = set()
     calls = []
@@ -112,7 +116,8 @@ def recorded_calls(paths: list[Path]) -> list[Call]:
             if request.method != "POST" or not request.body:
                 continue
             raw = request.body if isinstance(request.body, str) else request.body.decode("utf-8")
-            digest = hashlib.sha256(f"{request.uri}\n{raw}".encode()).hexdigest()
+            # What replay matches on (cache breakpoints and string-or-block prompts normalised), so a copy counts once.
+            digest = hashlib.sha256(f"{request.uri}\n{json.dumps(body_projection(raw), sort_keys=True, default=str)}".encode()).hexdigest()
             try:
                 body = json.loads(raw)
             except ValueError:

@@ -39,11 +39,11 @@ def test_the_measurement_follows_the_recorded_usage(tmp_path: Path) -> None:
     shutil.copy(demo, copy)
     before = token_sizes.recorded_calls([copy])
     text = copy.read_text(encoding="utf-8")
-    assert "input_tokens: 1297\n" in text  # the questions call
-    copy.write_text(text.replace("input_tokens: 1297\n", "input_tokens: 9999\n"), encoding="utf-8")
+    assert "input_tokens: 1313\n" in text  # the questions call
+    copy.write_text(text.replace("input_tokens: 1313\n", "input_tokens: 9999\n"), encoding="utf-8")
     after = token_sizes.recorded_calls([copy])
     changed = [(b.task, b.input_tokens, a.input_tokens) for b, a in zip(before, after, strict=True) if b != a]
-    assert changed == [("propose_questions", 1297, 9999)]
+    assert changed == [("propose_questions", 1313, 9999)]
     assert {c.task for c in before} == {t.node for t in TASKS}, "the demo makes a call of every task"
 
 

@@ -36,7 +36,7 @@ def _at_once(*commands: tuple[list[str], dict[str, str]]) -> list[subprocess.Com
     ]
     done = []
     for process in started:
-        out, err = process.communicate(timeout=180)
+        out, err = process.communicate(timeout=600)  # generous: a loaded 2-core machine runs three replays at once
         done.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
     return done
 
