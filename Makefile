@@ -18,10 +18,12 @@ demo: $(STAMP)
 
 # The eval suite replays every starter case against the committed baseline
 # (seconds, offline), then the real-local recordings with structural gates only
-# (a weak real model's answers: no baseline); pytest's summary stays the last line of the output.
+# (a weak real model's answers: no baseline), then the citation-sources suite (Semantic Scholar, Crossref, OpenAlex
+# against its own baseline); pytest's summary stays the last line of the output.
 test: $(STAMP)
 	$(BIN)/retest eval evals/suites/starter_v3.yaml --baseline evals/baseline_v3.json
 	$(BIN)/retest eval evals/suites/real-local_v1.yaml
+	$(BIN)/retest eval evals/suites/sources_v1.yaml --baseline evals/baseline_sources_v1.json
 	$(BIN)/pytest -q
 
 # Gates: formatting, lint and types on the code (CI runs this before `make test`).

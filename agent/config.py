@@ -105,6 +105,14 @@ class Settings(BaseSettings):
         description="Also screen the papers citing each claim's anchors within its window (Semantic Scholar; OpenAlex too when OPENALEX_API_KEY is set).",
     )
 
+    # Which sources beyond arXiv a run with citations on may ask (issue 19): auto is every one whose key or policy allows it.
+    sources: str = Field(
+        default="auto",
+        pattern=r"^(auto|[a-z]+(,[a-z]+)*)$",
+        description="Sources a run may ask, comma-separated from arxiv, semanticscholar, openalex, crossref (arXiv is always asked), "
+        "or auto: every one whose key or policy allows it. Naming one beyond arXiv turns citations on.",
+    )
+
     def model_for(self, role: Role) -> str:
         """The model string configured for `role`."""
         return str(getattr(self, role))

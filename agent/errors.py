@@ -28,6 +28,8 @@ class ExitCode(IntEnum):
     PROVIDER = 6
     REGRESSION = 7
     BUDGET = 8
+    CHANGES_TO_REVIEW = 10  # `run --since-last`: it ran, and something moved or waits for review (0 there: nothing changed)
+    LOCKED = 75  # `run --since-last`: another one holds the state directory's lock; nothing ran (sysexits' EX_TEMPFAIL)
     INTERRUPTED = 130
 
 
@@ -113,6 +115,12 @@ class ConflictError(RetestError):
     """The line file changed since the run started."""
 
     exit_code = ExitCode.CONFLICT
+
+
+class RunLocked(RetestError):
+    """Another `retest run --since-last` holds the state directory's lock: this one runs nothing (exit 75)."""
+
+    exit_code = ExitCode.LOCKED
 
 
 class BudgetExceeded(RetestError):

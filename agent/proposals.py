@@ -32,6 +32,16 @@ class Evidence(BaseModel):
     published: dt.date | None = None
 
 
+class PaperNotice(BaseModel):
+    """A retraction or correction notice a source holds against a paper a proposal cites (issue 19, with citation sources on)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paper: str = Field(description="The cited paper as the proposal cites it: an arXiv ID or doi:<doi>.")
+    text: str = Field(description="What the source says, e.g. 'crossref: retracted (10.1000/notice, retraction-watch, 2024-01-02)'.")
+    retracted: bool = False
+
+
 class Proposal(BaseModel):
     """One change; applied only after a person accepts it."""
 
@@ -50,6 +60,24 @@ class Proposal(BaseModel):
     problems: list[str] = Field(
         default_factory=list, description="Why the proposal cannot be applied as drafted (an unknown target, a date that is no date); it can only be rejected."
     )
+    notices: list[PaperNotice] = Field(
+        default_factory=list, description="Retraction or correction notices on the papers it cites, found in the run (so review needs no network)."
+    )
+
+    @property
+    def retracted_papers(self) -> list[str]:
+        """The cited papers a source says were retracted: accepting the proposal then needs a confirmation, as NOT GROUNDED does."""
+        return list(dict.fromkeys(n.paper for n in self.notices if n.retracted))
+
+    def confirm_reasons(self) -> list[str]:
+        """Why accepting this proposal needs the reviewer's confirmation (empty: it does not)."""
+        reasons = []
+        if not self.grounded:
+            removed = f" (removed: {', '.join(self.removed_ids)})" if self.removed_ids else ""
+            reasons.append(f"{self.id} is NOT GROUNDED: its evidence did not pass the ground check{removed}")
+        if self.retracted_papers:
+            reasons.append(f"{self.id} rests on a RETRACTED paper: {', '.join(self.retracted_papers)}")
+        return reasons
 
 
 class DecisionKind(StrEnum):

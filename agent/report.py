@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agent.errors import ConfigError
 from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, ResearchQuestion, SearchedQuery, UngroundedCitation, UsageRecord
+from agent.graph.since_last import SinceLastSummary
+from agent.graph.since_last_changes import what_changed_lines
 from agent.line.citable import scrub_citable
 from agent.line.doi import cite_key
 from agent.llm.base import Usage, money
@@ -45,6 +47,12 @@ class Report(BaseModel):
     sources_skipped: dict[str, str] = Field(default_factory=dict, description="Sources not consulted (source -> why).")
     verified_dois: dict[str, str] = Field(default_factory=dict, description="DOIs a source resolved in the run -> that source.")
     anchor_notices: dict[str, str] = Field(default_factory=dict, description="Anchor arXiv ID (or DOI) -> retraction or correction notices found for it.")
+    claim_sources: dict[str, list[str]] = Field(
+        default_factory=dict, description="Claim without an arXiv anchor -> the likely sources found for it beyond arXiv (agent.graph.nodes.find_source)."
+    )
+    since_last: SinceLastSummary | None = Field(
+        default=None, description="With --since-last: what changed since the line's last run (the report opens with it)."
+    )
     cost_by_node: list[CostLine]
     cost_by_claim: list[CostLine]
     total: CostLine
@@ -97,6 +105,8 @@ def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...]
         sources_skipped=state.get("sources_skipped", {}),
         verified_dois=state.get("verified_dois", {}),
         anchor_notices=state.get("anchor_notices", {}),
+        claim_sources=state.get("claim_sources", {}),
+        since_last=state.get("since_last"),
         cost_by_node=[_sum(k, v) for k, v in by_node.items()],
         cost_by_claim=[_sum(k, v) for k, v in sorted(by_claim.items())],
         total=_sum("total", usage),
@@ -162,13 +172,15 @@ def _notice_lines(rep: Report) -> list[str]:
 
 def _citation_lines(rep: Report) -> list[str]:
     """The forward-citation searches made and the sources skipped; nothing for a run without citations."""
-    if not (rep.citation_searches or rep.sources_skipped):
+    if not (rep.citation_searches or rep.sources_skipped or rep.claim_sources):
         return []
     out = ["## Citations", ""]
     out += [f"- {asked}: {outcome}" for asked, outcome in rep.citation_searches.items()] or ["- no citation search made (no claim has a known anchor)"]
     out += [f"- {reason}" for reason in rep.sources_skipped.values()]
     if rep.verified_dois:
         out.append(f"- DOIs resolved: {len(rep.verified_dois)}")
+    for claim_id, found in rep.claim_sources.items():  # claims with no arXiv anchor: where they likely come from
+        out += [f"- {claim_id} likely source: {text}" for text in found] or [f"- {claim_id}: no likely source found beyond arXiv"]
     return [*out, ""]
 
 
@@ -220,6 +232,7 @@ def render_markdown(rep: Report) -> str:
         _sources(rep),
         f"Retest {run.version}" + (f", git {run.git_rev}" if run.git_rev else ""),
         "",
+        *(what_changed_lines(rep.since_last) if rep.since_last else []),
         "## Anchors",
         "",
         *(_anchor_line(a) for a in rep.anchors),
@@ -245,7 +258,8 @@ def render_markdown(rep: Report) -> str:
         d = decisions.get(p.id)
         p = _shown(p, rep.papers)
         state = f"{d.kind} by {d.reviewer} at {d.at:%Y-%m-%d %H:%M}" + (f" ({d.reason})" if d.reason else "") if d else "pending"
-        out += [f"### {p.id} {p.kind} {p.target} — {state}" + ("" if p.grounded else " — NOT GROUNDED"), ""]
+        marks = ("" if p.grounded else " — NOT GROUNDED") + (" — CITES A RETRACTED PAPER" if p.retracted_papers else "")
+        out += [f"### {p.id} {p.kind} {p.target} — {state}{marks}", ""]
         if p.before:
             out.append(f"- before: {p.before}")
         out.append(f"- after: {p.after}" + (f" ({p.new_date})" if p.new_date else ""))
@@ -253,6 +267,7 @@ def render_markdown(rep: Report) -> str:
             out.append(f"- the reviewer's text (what apply writes): {_citable(d.edited_after, rep.papers)}")
         out.append(f"- why: {p.rationale}")
         out += [f"- evidence: {cite_key(e.arxiv_id)} {e.title} ({e.published})" + (f': "{e.quote}"' if e.quote else "") for e in p.evidence]
+        out += [f"- {'RETRACTED' if n.retracted else 'notice'}: {cite_key(n.paper)}: {n.text}" for n in p.notices]
         out.append("")
     out += ["## Ungrounded citations removed", ""]
     out += [f"- {u.proposal_id}: {cite_key(u.arxiv_id)} in {u.where} ({u.reason})" for u in rep.ungrounded] or ["- none"]

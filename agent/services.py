@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import httpx2
 
     from agent.graph.context import CitationService, PaperSource, RunContext
+    from agent.graph.since_last import SinceLast
     from agent.index.source import LocalSource
     from agent.llm.base import ModelClient
     from agent.sources import ArxivSource
@@ -36,6 +37,8 @@ class RunRequest:
     run_date: dt.date | None = None
     use_cache: bool = True
     settings: Settings = field(default_factory=Settings)
+    since_last: SinceLast | None = None
+    """With `retest run --since-last`: the plan built from the line's last run (agent.incremental); None re-tests everything."""
 
     @property
     def models(self) -> dict[str, str]:
@@ -67,7 +70,9 @@ def build_services(request: RunRequest, store: Store | None, *, http_client: htt
     models = metered(models)  # every call passes the process's --max-cost budget (agent.llm.budget), when one is set
     source = paper_source(settings, request.mode, store, use_cache=request.use_cache, today=request.run_date)
     citations = citation_service(settings, request.mode) if settings.citations else None
-    return RunContext(models=models, source=source, contradiction_months=settings.contradiction_window_months, citations=citations)
+    return RunContext(
+        models=models, source=source, contradiction_months=settings.contradiction_window_months, citations=citations, since_last=request.since_last
+    )
 
 
 def citation_service(settings: Settings, mode: Mode) -> CitationService:
@@ -90,13 +95,20 @@ def citation_service(settings: Settings, mode: Mode) -> CitationService:
         # A Spacer each: every source keeps its own rate.
         return {"contact": settings.contact, **({"spacer": Spacer(0.0), "retry_wait": 0.0} if mode == "replay" else {})}
 
-    sources: list[CitationSource] = [SemanticScholar.from_env(**options())]
-    checkers: list[WorkSource] = [Crossref(**options())]
-    skipped: list[SourceSkipped] = []
-    openalex = openalex_source(**options())
+    from agent.sources.catalog import chosen, not_chosen
+
+    wanted = chosen(settings.sources)
+    sources: list[CitationSource] = []
+    checkers: list[WorkSource] = []
+    skipped: list[SourceSkipped] = [not_chosen(name) for name in ("semanticscholar", "crossref", "openalex") if name not in wanted]
+    if "semanticscholar" in wanted:
+        sources.append(SemanticScholar.from_env(**options()))
+    if "crossref" in wanted:
+        checkers.append(Crossref(**options()))
+    openalex = openalex_source(**options()) if "openalex" in wanted else None
     if isinstance(openalex, SourceSkipped):
         skipped.append(openalex)
-    else:
+    elif openalex is not None:
         sources.append(openalex)
         checkers.append(openalex)
     return CitationService(sources=sources, skipped=skipped, checkers=checkers)

@@ -31,6 +31,7 @@ try:
         review_cmd,  # noqa: F401,E402
         run_cmd,  # noqa: F401,E402
         serve_cmd,  # noqa: F401,E402
+        sources_cmd,  # noqa: F401,E402
     )
     from agent.cli.app import app, err
 except KeyboardInterrupt:

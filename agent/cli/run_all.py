@@ -9,6 +9,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
@@ -18,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from agent.cli._cost import CONFIRM_ABOVE_USD, budget_for, check_max_cost, confirm_library, estimate_paths, print_library_estimate
+from agent.cli._since_last import library_exit, library_lock, quiet_lines, with_plan
 from agent.cli.app import err, out
 from agent.cli.progress import duration, time_left
 from agent.errors import BudgetExceeded, ExitCode, InputError, RetestError
@@ -125,10 +127,14 @@ def run_all(
     max_cost: float | None = None,
     yes: bool = False,
     confirm_above: float = CONFIRM_ABOVE_USD,
+    since_last: int | None = None,
+    quiet: bool = False,
 ) -> None:
     """Run every line of `directory`, show progress, print the summary; exit 1 if any line failed, 8 if the budget stopped one.
 
     `dry_run` prints the estimate and stops before anything (keys, cassettes, the state directory) is needed.
+    `since_last` (the overlap in days) re-tests each line since its last run, under the state directory's lock, and exits
+    0 when nothing changed, 10 when there are changes to review (agent.cli._since_last); `quiet` prints one line per line.
     """
     lines, request_for = library_requests(directory, template, replay_dir=replay_dir, record_dir=record_dir)
     if dry_run:
@@ -147,9 +153,14 @@ def run_all(
     view = LibraryView(len(lines), expected_calls=total.calls)
     budget = budget_for(max_cost)
     stops: dict[Path, str] = {}
+    if since_last is not None:
+        planned, overlap = request_for, since_last
+        request_for = lambda path: with_plan(planned(path), store, path, overlap)  # noqa: E731 - each line with the plan from its last run
     try:
-        with view.progress, spending_limit(budget):
-            outcome = run_library(lines, request_for, store, progress_for=view.line, on_done=view.done, run_line=_within(budget, stops))
+        with library_lock(store) if since_last is not None else nullcontext(), nullcontext() if quiet else view.progress, spending_limit(budget):
+            outcome = run_library(
+                lines, request_for, store, progress_for=None if quiet else view.line, on_done=None if quiet else view.done, run_line=_within(budget, stops)
+            )
     except KeyboardInterrupt:
         # Typer would exit 130 silently; say what was kept and how to go on.
         err.print(
@@ -157,7 +168,12 @@ def run_all(
             markup=False, highlight=False, soft_wrap=True,
         )  # fmt: skip
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-    print_summary(outcome, stops)
+    if quiet:
+        quiet_lines(outcome.results)
+    else:
+        print_summary(outcome, stops)
+    if since_last is not None:
+        raise typer.Exit(int(library_exit(outcome, stops)))
     if any(r.path not in stops for r in outcome.failed):
         raise typer.Exit(int(ExitCode.RUN_FAILED))
     if stops:

@@ -12,9 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.cli._cost import CONFIRM_ABOVE_USD, DRY_RUN_HELP, MAX_COST_HELP, budget_for, check_max_cost, print_line_estimate
+from agent.cli._since_last import OVERLAP_HELP, QUIET_HELP, SINCE_LAST_HELP
 from agent.cli.app import app, date_option, err, out
 from agent.cli.progress import ProgressView, cost_breakdown
 from agent.errors import ExitCode, InputError
+from agent.graph.since_last import DEFAULT_OVERLAP_DAYS
 from agent.llm.base import money, total_cost
 from agent.llm.budget import Budget, spending_limit
 from agent.store import Store
@@ -70,6 +72,17 @@ def _summary(outcome: RunOutcome) -> None:
     out.print(f"Status: {run.status}. Next: [bold]retest review {run.id}[/]   (full report: retest report {run.id})")
 
 
+def _shown(outcome: RunOutcome, report: bool) -> None:
+    """A since-last run's summary, then its report, which opens with what changed, or what changed alone."""
+    from agent.cli._since_last import print_what_changed
+
+    _summary(outcome)
+    if report:
+        _print_report(outcome.run.id, "md", Store.open())
+    else:
+        print_what_changed(outcome)
+
+
 @app.command()
 def run(
     line: Annotated[
@@ -121,12 +134,25 @@ def run(
             "--citations", help="Also screen the papers citing each anchor within the claim's window (Semantic Scholar; OpenAlex with OPENALEX_API_KEY)."
         ),
     ] = False,
+    only_sources: Annotated[
+        str | None,
+        typer.Option(
+            "--sources",
+            metavar="LIST",
+            help="Sources a run may ask, comma-separated from arxiv, semanticscholar, openalex, crossref (default: every one whose key "
+            "or policy allows it; see `retest sources`). Naming one beyond arXiv turns --citations on.",
+            show_default=False,
+        ),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
     max_cost: Annotated[float | None, typer.Option("--max-cost", metavar="USD", help=MAX_COST_HELP, show_default=False)] = None,
     yes: Annotated[bool, typer.Option("--yes", help="With --all: go ahead without asking, however high the estimate.")] = False,
     confirm_above: Annotated[
         float, typer.Option("--confirm-above", metavar="USD", help="With --all in a terminal: ask first when the estimate (or --max-cost) is above USD.")
     ] = CONFIRM_ABOVE_USD,
+    since_last: Annotated[bool, typer.Option("--since-last", help=SINCE_LAST_HELP)] = False,
+    overlap_days: Annotated[int, typer.Option("--overlap-days", metavar="DAYS", min=0, help=OVERLAP_HELP)] = DEFAULT_OVERLAP_DAYS,
+    quiet: Annotated[bool, typer.Option("--quiet", help=QUIET_HELP)] = False,
 ) -> None:
     """Re-test every dated claim of LINE against newer arXiv work and draft proposals for review.
 
@@ -151,6 +177,10 @@ def run(
     Example (searches from a local index only; build it with `retest index build`):
 
         retest run examples/bargaining-power.txt --source local --index /tmp/arxiv-index
+
+    Example (a month later: only what changed since the last run; from cron, exit 0 nothing changed, 10 changes to review, 75 another run under way):
+
+        retest run --all examples/ --since-last --quiet
     """
     if replay and record:
         raise InputError("--replay and --record exclude each other", hint="Replay a cassette, or record a new one, not both.")
@@ -160,7 +190,20 @@ def run(
     from agent.config import load_settings
     from agent.services import RunRequest
 
-    flags = {"planner": planner, "screener": screener, "judge": judge, "writer": writer, "source": source, "index_path": index, "citations": citations or None}
+    flags = {
+        "planner": planner,
+        "screener": screener,
+        "judge": judge,
+        "writer": writer,
+        "source": source,
+        "index_path": index,
+        "citations": citations or None,
+        "sources": only_sources,
+    }
+    if only_sources is not None:
+        from agent.sources.catalog import beyond_arxiv
+
+        flags["citations"] = citations or beyond_arxiv(only_sources) or None
     settings = load_settings(preset=preset, overrides=flags)
     if (line is None) == (all_dir is None):
         raise InputError("give either a LINE file or --all DIR", hint="e.g. retest run examples/bargaining-power.txt, or retest run --all examples/")
@@ -170,7 +213,10 @@ def run(
         template = RunRequest(mode=mode, run_date=_date(run_date), use_cache=not no_cache, settings=settings)
         from agent.cli.run_all import run_all
 
-        run_all(all_dir, template, replay_dir=replay, record_dir=record, dry_run=dry_run, max_cost=max_cost, yes=yes, confirm_above=confirm_above)
+        run_all(
+            all_dir, template, replay_dir=replay, record_dir=record, dry_run=dry_run, max_cost=max_cost, yes=yes, confirm_above=confirm_above,
+            since_last=overlap_days if since_last else None, quiet=quiet,
+        )  # fmt: skip
         return
     assert line is not None  # exactly one of LINE and --all, checked above
     date = _date(run_date) or (runner.cassette_run_date(replay) if replay else None)
@@ -179,6 +225,11 @@ def run(
         return
     check_max_cost(max_cost, settings)
     request = RunRequest(mode=mode, cassette=cassette_path, run_date=date, use_cache=not no_cache, settings=settings)
+    if since_last or quiet:
+        from agent.cli._since_last import run_one
+
+        with spending_limit(budget_for(max_cost)):
+            run_one(line, request, overlap_days=overlap_days, quiet=quiet, since_last=since_last, shown=lambda o: _shown(o, report))
     store = Store.open()
     view = ProgressView()
     try:
@@ -251,6 +302,9 @@ def runs(
         ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="With --prune: show what would be removed, remove nothing.")] = False,
+    line_slug: Annotated[
+        str | None, typer.Option("--line", metavar="SLUG", help="A line's history instead: its finished runs with each claim's verdict, and what moved.")
+    ] = None,
 ) -> None:
     """List the runs in this state directory, newest first; with --prune, remove old runs' checkpoints and keep their reports.
 
@@ -263,7 +317,16 @@ def runs(
         retest runs --prune --older-than 30d --dry-run
 
         retest runs --prune --older-than 30d --status completed,failed
+
+    Example (a line's verdicts, run by run):
+
+        retest runs --line bargaining-power
     """
+    if line_slug is not None:
+        from agent.cli._since_last import print_history
+
+        print_history(line_slug, as_json)
+        return
     if prune or older_than is not None or status or dry_run:
         from agent.cli.prune_view import prune_command
 

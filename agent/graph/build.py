@@ -2,10 +2,13 @@
 with their own checkpointer (SQLite in the CLI, memory in tests).
 
     START -> verify_anchors -> [claim x N, in parallel via Send:
-                                plan_queries -> search -> screen -> judge,
+                                plan_queries -> search -> find_source -> screen -> judge,
                                 or judge alone for a claim dated after the run date]
           -> find_contradictions -> propose_questions -> draft_proposals
           -> ground_check -> review (interrupt) -> END
+
+With --since-last (agent.graph.since_last) an unchanged claim starts at `recall` instead of
+plan_queries, and a run in which nothing moved skips propose_questions.
 """
 
 from __future__ import annotations
@@ -13,29 +16,39 @@ from __future__ import annotations
 from typing import Literal
 
 from langgraph.graph import END, START, StateGraph
-from langgraph.runtime import get_runtime
+from langgraph.runtime import Runtime, get_runtime
 from langgraph.types import Send
 
 from agent.graph.context import RunContext, run_line
 from agent.graph.nodes.draft_proposals import draft_proposals
 from agent.graph.nodes.find_contradictions import find_contradictions
-from agent.graph.nodes.ground_check import ground_check
+from agent.graph.nodes.find_source import find_source
 from agent.graph.nodes.judge import judge
 from agent.graph.nodes.plan_queries import plan_queries
 from agent.graph.nodes.propose_questions import propose_questions
+from agent.graph.nodes.recall import nothing_moved, prior_for, recall
 from agent.graph.nodes.review import review
 from agent.graph.nodes.screen import screen
 from agent.graph.nodes.search import search
 from agent.graph.nodes.verify_anchors import verify_anchors
+from agent.graph.retractions import ground_and_check
 from agent.graph.state import ClaimOutput, ClaimState, RunState
 from agent.line.checks import not_retestable
 
 CLAIM_NODE, REVIEW_NODE = "claim", "review"
 
 
-def _entry(state: ClaimState) -> Literal["plan_queries", "judge"]:
+def _entry(state: ClaimState, runtime: Runtime[RunContext]) -> Literal["plan_queries", "recall", "judge"]:
     # A claim fan_out skipped goes straight to the judge, which records why without a model call.
-    return "plan_queries" if state["result"].retestable else "judge"
+    if not state["result"].retestable:
+        return "judge"
+    # With --since-last an unchanged claim starts from its last run's queries and findings (agent.graph.since_last).
+    return "recall" if prior_for(runtime, state["claim"].id) is not None else "plan_queries"
+
+
+def _after_contradictions(state: RunState, runtime: Runtime[RunContext]) -> Literal["propose_questions", "draft_proposals"]:
+    # A since-last run in which nothing moved asks no model for questions: the last run's still stand.
+    return "draft_proposals" if nothing_moved(state, runtime) else "propose_questions"
 
 
 def _after_search(state: ClaimState) -> Literal["screen", "judge"]:
@@ -46,12 +59,16 @@ def build_claim_graph() -> StateGraph[ClaimState, RunContext, ClaimState, ClaimO
     """One claim's branch; its output holds only reducer keys, so parallel branches merge."""
     g = StateGraph(ClaimState, context_schema=RunContext, output_schema=ClaimOutput)
     g.add_node("plan_queries", plan_queries)
+    g.add_node("recall", recall)
     g.add_node("search", search)
+    g.add_node("find_source", find_source)
     g.add_node("screen", screen)
     g.add_node("judge", judge)
     g.add_conditional_edges(START, _entry)
     g.add_edge("plan_queries", "search")
-    g.add_conditional_edges("search", _after_search)
+    g.add_edge("recall", "search")
+    g.add_edge("search", "find_source")  # a no-op unless citation sources are on and the claim has no anchor
+    g.add_conditional_edges("find_source", _after_search)
     g.add_edge("screen", "judge")
     g.add_edge("judge", END)
     return g
@@ -90,12 +107,12 @@ def build_graph(context_schema: type[RunContext] = RunContext) -> StateGraph[Run
     g.add_node("find_contradictions", find_contradictions)
     g.add_node("propose_questions", propose_questions)
     g.add_node("draft_proposals", draft_proposals)
-    g.add_node("ground_check", ground_check)
+    g.add_node("ground_check", ground_and_check)  # and, with citation sources on, the retraction check (agent.graph.retractions)
     g.add_node(REVIEW_NODE, review)
     g.add_edge(START, "verify_anchors")
     g.add_conditional_edges("verify_anchors", fan_out, ["claim"])
     g.add_edge("claim", "find_contradictions")
-    g.add_edge("find_contradictions", "propose_questions")
+    g.add_conditional_edges("find_contradictions", _after_contradictions)
     g.add_edge("propose_questions", "draft_proposals")
     g.add_edge("draft_proposals", "ground_check")
     g.add_edge("ground_check", "review")

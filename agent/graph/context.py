@@ -16,6 +16,7 @@ from agent.callsite import call_context
 from agent.errors import ConfigError
 from agent.events import CallFinished, emitting_to
 from agent.graph.records import UsageRecord
+from agent.graph.since_last import SinceLast
 from agent.line.models import Line
 from agent.llm.base import AnswerError, ModelClient, Usage
 from agent.prompts import Prompt, load_prompt
@@ -73,6 +74,8 @@ class RunContext:
     """Forward citations of the anchors (agent.graph.citations); None, the default, asks nothing but arXiv."""
     line: Line | None = None
     """The run's line, kept once in the run's record rather than in every checkpoint; None where the state holds it (a served run)."""
+    since_last: SinceLast | None = None
+    """With `retest run --since-last`: the line's last run and what each unchanged claim carries from it (agent.graph.since_last)."""
 
     def ask(self, task: ModelTask[T], *, claim_id: str | None, values: dict[str, str], max_tokens: int | None = None) -> tuple[T, UsageRecord]:
         """Render the task's prompt file, call its role's model within the prompt's output budget (or `max_tokens`), and account for the call.

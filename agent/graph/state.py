@@ -14,6 +14,7 @@ from agent.graph.records import (
     UngroundedCitation,
     UsageRecord,
 )
+from agent.graph.since_last import SinceLastSummary
 from agent.line.models import Claim, Line
 from agent.proposals import Decision, Proposal
 from agent.sources.models import Paper
@@ -44,6 +45,8 @@ class RunState(TypedDict, total=False):
     """Sources a run with citations on did not consult (source -> why), for the report."""
     anchor_notices: Annotated[dict[str, str], merge_dicts]
     """Anchor arXiv ID (or DOI) -> retraction or correction notices a source holds for it (Crossref, OpenAlex), for the report."""
+    claim_sources: Annotated[dict[str, list[str]], merge_dicts]
+    """Claim without an arXiv anchor -> its likely sources found beyond arXiv, as the report shows them (agent.graph.nodes.find_source)."""
     claim_results: Annotated[dict[str, ClaimResult], merge_dicts]
     contradictions: list[Contradiction]
     questions: list[ResearchQuestion]
@@ -53,6 +56,8 @@ class RunState(TypedDict, total=False):
     decisions: Annotated[dict[str, Decision], merge_dicts]
     failed_steps: Annotated[dict[str, str], merge_dicts]
     """Line-level steps whose model answer stayed unusable after the retry (node -> why); their output is empty, the run went on."""
+    since_last: SinceLastSummary
+    """With --since-last: what changed since the line's last run (agent.graph.since_last_changes), for the report and the next run."""
 
 
 class ClaimState(TypedDict, total=False):
@@ -70,6 +75,7 @@ class ClaimState(TypedDict, total=False):
     citation_searches: Annotated[dict[str, str], merge_dicts]
     sources_skipped: Annotated[dict[str, str], merge_dicts]
     anchor_notices: Annotated[dict[str, str], merge_dicts]
+    claim_sources: Annotated[dict[str, list[str]], merge_dicts]
 
 
 class ClaimOutput(TypedDict, total=False):
@@ -82,3 +88,4 @@ class ClaimOutput(TypedDict, total=False):
     citation_searches: Annotated[dict[str, str], merge_dicts]
     sources_skipped: Annotated[dict[str, str], merge_dicts]
     anchor_notices: Annotated[dict[str, str], merge_dicts]
+    claim_sources: Annotated[dict[str, list[str]], merge_dicts]

@@ -14,6 +14,8 @@ file is final: the file's changelog names it under the run (after
 Rules (`check_decision`):
 - accepting a proposal marked NOT GROUNDED needs `confirmed` (the page's second
   click, the CLI's --force): its evidence did not survive the ground check;
+  so does accepting one that cites a paper a source says was retracted
+  (`Proposal.confirm_reasons`);
 - text holding the ground check's placeholder never becomes a decision that
   writes it: such a proposal is edited or rejected;
 - an edit must parse for its kind (`changes.check_text`);
@@ -69,12 +71,9 @@ def check_decision(review: ReviewRun, decision: Decision, *, confirmed: bool = F
                 f"{pid} lost a citation in the ground check and its text still says {REMOVED!r}: it cannot be accepted as it is",
                 hint=f"Edit it (retest review {rid}, key e) or reject it (--reject {pid}).",
             )
-        if not proposal.grounded and not confirmed:
-            removed = f" (removed: {', '.join(proposal.removed_ids)})" if proposal.removed_ids else ""
-            raise InputError(
-                f"{pid} is NOT GROUNDED: its evidence did not pass the ground check{removed}",
-                hint=f"Read its evidence first; accept it anyway with --force, edit it, or reject it (--reject {pid}).",
-            )
+        reasons = proposal.confirm_reasons()  # NOT GROUNDED, or resting on a retracted paper
+        if reasons and not confirmed:
+            raise InputError("; ".join(reasons), hint=f"Read its evidence first; accept it anyway with --force, edit it, or reject it (--reject {pid}).")
     elif decision.kind is DecisionKind.EDIT:
         text = decision.edited_after or ""
         check_text(proposal, text)

@@ -8,6 +8,7 @@ import unicodedata
 from typing import Any
 
 from agent.errors import InputError
+from agent.line.doi import DOI_KEY
 from agent.proposals import Evidence
 from agent.redact import redact_values
 from agent.review.changes import accepted, refuse_foreign_citations
@@ -55,19 +56,29 @@ def citation_key(paper: Paper) -> str:
     words = [_ascii_word(w) for w in paper.title.split()]
     first = next((w for w in words if len(w) > 3), next((w for w in words if w), ""))
     if not surname:
-        return "arxiv" + re.sub(r"[^0-9a-z]", "", paper.arxiv_id.lower())
+        scheme = "doi" if paper.arxiv_id.startswith(DOI_KEY) else "arxiv"
+        return scheme + re.sub(r"[^0-9a-z]", "", paper.arxiv_id.lower().removeprefix(DOI_KEY))
     return f"{surname}{paper.published.year}{first}"
 
 
 def bibtex_entry(paper: Paper, key: str) -> str:
+    doi = paper.arxiv_id[len(DOI_KEY) :] if paper.arxiv_id.startswith(DOI_KEY) else None
+    # A DOI-only paper (a working paper, a journal article) has no eprint: it is cited by its DOI.
+    where = (
+        [("doi", doi), ("url", f"https://doi.org/{doi}")]
+        if doi
+        else [
+            ("eprint", paper.arxiv_id),
+            ("archivePrefix", "arXiv"),
+            *([("primaryClass", paper.primary_category)] if paper.primary_category else []),
+            ("url", paper.url),
+        ]
+    )
     fields = [
         ("title", "{" + _escape(paper.title) + "}"),
         ("author", " and ".join(_escape(a) for a in paper.authors) or "Unknown"),
         ("year", str(paper.published.year)),
-        ("eprint", paper.arxiv_id),
-        ("archivePrefix", "arXiv"),
-        *([("primaryClass", paper.primary_category)] if paper.primary_category else []),
-        ("url", paper.url),
+        *where,
     ]
     body = ",\n".join(f"  {name:<13} = {{{value}}}" for name, value in fields)
     return f"@misc{{{key},\n{body}\n}}\n"

@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from agent.graph.records import Stance
-from agent.line.doi import cite_key
+from agent.line.doi import DOI_KEY, cite_key
 from agent.proposals import Decision, Proposal, ProposalKind
 from agent.review.changes import split_claim_text
 from agent.review.review_run import ReviewRun
@@ -76,7 +76,8 @@ def _evidence(proposal: Proposal) -> Text:
     for e in proposal.evidence:
         text.append(cite_key(e.arxiv_id), style="bold cyan")
         text.append(f"  {e.title}" + (f" ({e.published})" if e.published else "") + "\n")
-        text.append(f"  https://arxiv.org/abs/{e.arxiv_id}\n", style="blue")
+        link = f"https://doi.org/{e.arxiv_id[len(DOI_KEY) :]}" if e.arxiv_id.startswith(DOI_KEY) else f"https://arxiv.org/abs/{e.arxiv_id}"
+        text.append(f"  {link}\n", style="blue")
         if e.quote:
             text.append(f'  "{e.quote}"\n', style="italic")
     return text if text.plain else Text("no paper cited\n", style="dim")
@@ -94,6 +95,8 @@ def proposal_view(review: ReviewRun, proposal: Proposal, position: int, total: i
         title.append("  NOT GROUNDED", style="bold red")
     if proposal.problems:
         title.append("  CANNOT BE APPLIED", style="bold red")
+    if proposal.retracted_papers:
+        title.append("  CITES A RETRACTED PAPER", style="bold red")
     parts: list[RenderableType] = [Text("Change", style="bold underline")]
     if proposal.kind in _DIFF_KINDS and proposal.before:
         parts.append(_diff(proposal.before, after_text(proposal)))
@@ -107,6 +110,10 @@ def proposal_view(review: ReviewRun, proposal: Proposal, position: int, total: i
     if proposal.removed_ids:
         parts.append(Text("citations removed by the ground check: " + ", ".join(proposal.removed_ids) + "\n", style="red"))
     parts += [Text("Evidence", style="bold underline"), _evidence(proposal)]
+    for notice in proposal.notices:  # found in the run by the citation sources (issue 19); review asks no network
+        parts.append(
+            Text(f"{'RETRACTED' if notice.retracted else 'notice'}: {notice.paper}: {notice.text}\n", style="bold red" if notice.retracted else "yellow")
+        )
     parts += [Text("Verdict", style="bold underline"), _verdicts(review, proposal)]
     decision = review.decisions.get(proposal.id)
     if decision:

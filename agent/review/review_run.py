@@ -65,9 +65,9 @@ class ReviewRun:
 
     @property
     def pending_grounded(self) -> list[str]:
-        """Pending proposals whose evidence passed the ground check: what --accept-grounded accepts."""
+        """Pending proposals whose evidence passed the ground check and rests on no retracted paper: what --accept-grounded accepts."""
         waiting = set(self.pending)
-        return [p.id for p in self.proposals if p.id in waiting and p.grounded]
+        return [p.id for p in self.proposals if p.id in waiting and not p.confirm_reasons()]
 
     @property
     def open(self) -> bool:

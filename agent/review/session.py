@@ -149,9 +149,10 @@ class Session:
     def _decide(self, proposal: Proposal, key: str) -> tuple[Decision, bool] | None:
         """The decision a key asks for, and whether the reviewer confirmed accepting a NOT GROUNDED proposal."""
         if key == "a":
-            if not proposal.grounded and not self._confirmed(proposal):
+            needs = bool(proposal.confirm_reasons())
+            if needs and not self._confirmed(proposal):
                 return None
-            return make_decision(proposal.id, DecisionKind.ACCEPT), not proposal.grounded
+            return make_decision(proposal.id, DecisionKind.ACCEPT), needs
         if key == "r":
             reason = self.keys.line("Reason (optional, Enter for none): ")
             return make_decision(proposal.id, DecisionKind.REJECT, reason=reason), False
@@ -162,9 +163,9 @@ class Session:
         return None
 
     def _confirmed(self, proposal: Proposal) -> bool:
-        # The same rule as the page's second click and the CLI's --force: its evidence did not survive the ground check.
-        removed = f" (removed: {', '.join(proposal.removed_ids)})" if proposal.removed_ids else ""
-        self.console.print(f"{proposal.id} is NOT GROUNDED: its evidence did not pass the ground check{removed}.", style="bold red", highlight=False)
+        # The same rule as the page's second click and the CLI's --force: NOT GROUNDED, or resting on a retracted paper.
+        for reason in proposal.confirm_reasons():
+            self.console.print(f"{reason}.", style="bold red", highlight=False)
         if self.keys.key("Accept it anyway? [y/N] > ") == "y":
             return True
         self.console.print("Not accepted; edit it (e) or reject it (r).", markup=False)

@@ -12,6 +12,10 @@ arXiv DOIs (10.48550/arXiv.*) are DataCite's, not Crossref's: Crossref answers
 them with 404 (recorded), so they are never sent. An unknown DOI is a 404
 with the text `Resource not found.`.
 
+Search (`/works?query.bibliographic=...`, a `work-list` answer whose
+`message.items` are work messages) finds the likely source of a claim by its
+key terms (agent.graph.nodes.find_source).
+
 Polite pool: with RETEST_CONTACT (Settings.contact) set, every request says
 `mailto=` and the User-Agent carries `mailto:`, as Crossref's etiquette asks.
 """
@@ -19,13 +23,14 @@ Polite pool: with RETEST_CONTACT (Settings.contact) set, every request says
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from agent._version import VERSION
-from agent.errors import ProviderError
+from agent.errors import InputError, ProviderError
 from agent.line.doi import ARXIV_DOI_PREFIX
 from agent.sources.identity import PaperRef
 from agent.sources.protocol import SourceName, UpdateNotice, Work
@@ -35,6 +40,8 @@ from agent.sources.webapi import ApiResponse, JsonApi, Spacer, message_of
 API_URL = "https://api.crossref.org"
 # The public pool allows 5 single-record requests a second, the polite one 10 (x-rate-limit-limit on the wire).
 SPACING_S = {False: 0.2, True: 0.1}
+ROWS = 20  # a search's page: the few best matches are all a likely-source search reads
+_TAG = re.compile(r"<[^>]+>")
 
 
 def crossref_user_agent(contact: str | None) -> str:
@@ -84,6 +91,13 @@ def _first(values: Any) -> str | None:
     return values[0] if isinstance(values, list) and values and isinstance(values[0], str) else None
 
 
+def _plain(abstract: Any) -> str | None:
+    """A Crossref abstract (JATS XML: `<jats:p>...</jats:p>`) as plain text."""
+    if not isinstance(abstract, str):
+        return None
+    return " ".join(_TAG.sub(" ", abstract).split()) or None
+
+
 def to_work(message: dict[str, Any]) -> Work:
     """A Crossref work message as a Work."""
     issued = message.get("published") or message.get("issued")
@@ -93,7 +107,7 @@ def to_work(message: dict[str, Any]) -> Work:
         ref=PaperRef(doi=message["DOI"]),
         source="crossref",
         title=_first(message.get("title")),
-        abstract=message.get("abstract"),
+        abstract=_plain(message.get("abstract")),
         authors=[a for a in authors if a],
         published=_date(issued),
         year=_year(issued),
@@ -150,6 +164,21 @@ class Crossref:
         if not isinstance(message, dict) or not message.get("DOI"):
             raise ProviderError(f"Crossref's answer for {what} holds no work", hint="Retry; if it persists the API changed.")
         return to_work(message)
+
+    def search(self, query: str, *, since: dt.date | None = None, until: dt.date | None = None, limit: int = 5) -> list[Work]:
+        """Works whose bibliographic record best matches `query` (`query.bibliographic`: title, authors, year), published in the window."""
+        if not query.strip():
+            raise InputError("the search query is empty", hint="Give search terms.")
+        params = {"query.bibliographic": " ".join(query.split()), "rows": str(max(1, min(limit, ROWS)))}
+        filters = ([f"from-pub-date:{since.isoformat()}"] if since else []) + ([f"until-pub-date:{until.isoformat()}"] if until else [])
+        if filters:
+            params["filter"] = ",".join(filters)
+        what = f"search {query!r}"
+        body = self._ok(self._api.get("/works", params, what=what), what)
+        items = ((body.get("message") if isinstance(body, dict) else None) or {}).get("items")
+        if not isinstance(items, list):
+            raise ProviderError(f"Crossref's answer for {what} holds no work list", hint="Retry; if it persists the API changed.")
+        return [to_work(item) for item in items if isinstance(item, dict) and isinstance(item.get("DOI"), str)][:limit]
 
     def _ok(self, answer: ApiResponse, what: str) -> Any:
         if answer.status == 200:

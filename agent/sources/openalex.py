@@ -27,7 +27,7 @@ from urllib.parse import quote
 import requests
 from pydantic import BaseModel, ConfigDict
 
-from agent.errors import ConfigError, ProviderError
+from agent.errors import ConfigError, InputError, ProviderError
 from agent.sources.identity import PaperRef, normalise_openalex_id
 from agent.sources.protocol import SourceName, SourceSkipped, Work
 from agent.sources.transport import user_agent
@@ -188,6 +188,18 @@ class OpenAlex:
             works += [w for w in (to_work(item) for item in results) if w is not None]
             cursor = (page.get("meta") or {}).get("next_cursor") if results else None
         return works[:limit]
+
+    def search(self, query: str, *, since: dt.date | None = None, until: dt.date | None = None, limit: int = 5) -> list[Work]:
+        """Works matching `query` (OpenAlex's `search=`, title, abstract and full text) published in the window; one metered list call."""
+        if not query.strip():
+            raise InputError("the search query is empty", hint="Give search terms.")
+        params = {"search": " ".join(query.split()), "per-page": str(max(1, min(limit, PER_PAGE)))}
+        filters = ([f"from_publication_date:{since.isoformat()}"] if since else []) + ([f"to_publication_date:{until.isoformat()}"] if until else [])
+        if filters:
+            params["filter"] = ",".join(filters)
+        what = f"search {query!r}"
+        page = self._ok(self._get("/works", params, what), what)
+        return [w for w in (to_work(item) for item in page.get("results") or []) if w is not None][:limit]
 
     def _get(self, path: str, params: dict[str, str], what: str) -> ApiResponse:
         answer = self._api.get(path, params, what=what)

@@ -109,6 +109,15 @@ class CitationSource(Protocol):
     def citing(self, ref: PaperRef, *, since: dt.date | None = None, until: dt.date | None = None, limit: int = 100) -> list[Work]: ...
 
 
+@runtime_checkable
+class SearchSource(Protocol):
+    """Finds works by search terms, published within a window (Semantic Scholar, Crossref, OpenAlex)."""
+
+    name: SourceName
+
+    def search(self, query: str, *, since: dt.date | None = None, until: dt.date | None = None, limit: int = 25) -> list[Work]: ...
+
+
 def work_from_arxiv(paper: Paper) -> Work:
     """An arXiv paper as a Work (its arXiv DOI filled in by the reference)."""
     return Work(

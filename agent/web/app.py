@@ -136,7 +136,7 @@ class Pages:
             with self.write_lock, self.store() as store:
                 current = load_review(store, run_id)
                 proposal = current.proposal(pid)
-                if action == "accept" and not proposal.grounded and form.get("confirm") != "yes":
+                if action == "accept" and proposal.confirm_reasons() and form.get("confirm") != "yes":
                     # The first click only shows the warning; the second (confirm=yes) accepts.
                     return RedirectResponse(f"/runs/{current.run.id}/review?confirm={proposal.id}#card-{proposal.id}", status_code=303)
                 if action == "undo":

@@ -19,7 +19,9 @@ from agent.graph.context import RunContext, run_line, services
 from agent.graph.evidence import paper_blocks
 from agent.graph.line_tasks import ask_line_task, failed_step
 from agent.graph.nodes.propose_questions import verdict_lines
-from agent.graph.records import AnchorCheck, DateCheck, Stance
+from agent.graph.nodes.recall import nothing_moved, summary_of
+from agent.graph.records import AnchorCheck, DateCheck, Stance, UsageRecord
+from agent.graph.since_last_changes import not_repeated
 from agent.graph.state import RunState
 from agent.graph.tasks import DRAFT_PROPOSALS
 from agent.line.arxiv_id import base_id
@@ -105,8 +107,13 @@ def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
     changes = anchor_changes(state.get("anchor_checks", []), papers)
     values = {"claims": _claims_text(line, state), "verdicts": verdict_lines(line, state), "papers": paper_blocks(_citable(state))}
     failed: dict = {}
+    summary = summary_of(state, runtime)  # None unless --since-last
     try:
-        draft, usage = ask_line_task(services(runtime), DRAFT_PROPOSALS, values)
+        if nothing_moved(state, runtime):
+            # Since the last run no verdict moved and no new work came: the writer would draft what was proposed then.
+            draft, usage = DraftSet(changes=[]), list[UsageRecord]()
+        else:
+            draft, usage = ask_line_task(services(runtime), DRAFT_PROPOSALS, values)
     except AnswerError as exc:
         draft, failed = DraftSet(changes=[]), failed_step("draft_proposals", "drafting the writer's proposals", exc)
         usage = failed.pop("usage")
@@ -128,4 +135,8 @@ def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
         why = f"Motivated by the verdicts on {', '.join(q.motivated_by) or 'the line as a whole'}" + (f" (task {q.task})." if q.task else ".")
         changes.append(dict(kind=ProposalKind.ADD_QUESTION, target="line", before="", after=q.text, rationale=why, evidence=[]))
     proposals = [Proposal(id=f"P{i}", **change) for i, change in enumerate(changes, start=1)]
+    if summary is not None:
+        # A proposal accepted before, or rejected before with no new evidence, is not proposed again.
+        proposals, left_out = not_repeated(proposals, summary)
+        failed["since_last"] = summary.model_copy(update={"not_repeated": left_out})
     return {"proposals": proposals, "usage": usage, **failed}

@@ -13,7 +13,9 @@ from langgraph.runtime import Runtime
 from agent.events import ClaimStage
 from agent.graph.context import RunContext, services
 from agent.graph.evidence import base_id, scrub
+from agent.graph.nodes.recall import prior_for
 from agent.graph.records import ClaimResult, Finding, Stance, Verdict, VerdictKind
+from agent.graph.since_last import new_relevant
 from agent.graph.state import ClaimState
 from agent.graph.tasks import JUDGE
 from agent.line.doi import cite_key
@@ -38,8 +40,12 @@ def judge(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     claim, result = state["claim"], state["result"]
     relevant = [f for f in result.findings if f.stance is not Stance.UNRELATED]
     usage: list = []
+    prior = prior_for(runtime, claim.id)
     if result.error:
         verdict = _unresolved(result, result.error)
+    elif prior is not None and prior.result.verdict is not None and not new_relevant(prior, result.findings):
+        # --since-last, and no new relevant work for an unchanged claim: its verdict stands, and no model is asked again.
+        verdict = prior.result.verdict
     elif not relevant:
         verdict = _unresolved(result, "No newer paper relevant to the claim was found.")
     else:

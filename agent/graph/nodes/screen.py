@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 from agent.events import ClaimStage
 from agent.graph.context import RunContext, services
 from agent.graph.evidence import base_id, normalise_space, paper_blocks, quote_problem
+from agent.graph.nodes.recall import prior_for
 from agent.graph.records import DroppedQuote, Finding
 from agent.graph.state import ClaimState
 from agent.graph.tasks import SCREEN
@@ -21,6 +22,10 @@ from agent.llm.base import AnswerError
 def screen(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     claim, result = state["claim"], state["result"]
     papers = [p for p in state.get("candidates_papers", []) if any(c.arxiv_id == p.arxiv_id and c.newer for c in result.candidates)]
+    prior = prior_for(runtime, claim.id)
+    if prior is not None:
+        # A since-last run screens only papers the claim never had screened; their findings are carried (agent.graph.nodes.recall).
+        papers = [p for p in papers if p.arxiv_id not in prior.screened]
     if not papers:
         return {}
     get_stream_writer()(ClaimStage(claim=claim.id, stage=f"screening {len(papers)} papers"))
@@ -33,7 +38,7 @@ def screen(state: ClaimState, runtime: Runtime[RunContext]) -> dict:
     except AnswerError as exc:
         return {"result": result.model_copy(update={"error": f"screening failed: {exc.reason}"}), "usage": exc.accounted}
     by_id = {p.arxiv_id: p for p in papers}
-    findings: list[Finding] = []
+    findings: list[Finding] = list(result.findings)  # empty, but in a since-last run: the last run's, carried
     dropped: list[DroppedQuote] = []
     strays: list[str] = []
     for item in batch.findings:

@@ -16,6 +16,7 @@ from agent.errors import ProviderError
 from agent.graph.anchoring import link_anchors
 from agent.graph.context import PaperSource, RunContext, run_line, services
 from agent.graph.records import AnchorCheck, ClaimResult, DateCheck
+from agent.graph.since_last import same_version_check
 from agent.graph.state import RunState
 from agent.line.models import AnchorPaper, FuzzyDate
 from agent.sources import compare_titles
@@ -77,17 +78,26 @@ def verify_anchors(state: RunState, runtime: Runtime[RunContext]) -> dict:
     anchors = line.prompt.anchors
     links = link_anchors(line.prompt.claims, anchors)
     supports = {a: [c for c, ids in links.items() if a in ids] for a in (x.id for x in anchors)}
+    plan = services(runtime).since_last
     with services(runtime).sending(node="verify_anchors") as source:
         found = _lookup(source, [a.arxiv_id for a in anchors])
+        # --since-last: an anchor in the version the last run saw keeps that run's check (no second look-up of its v1).
+        kept = {a.id: c for a in anchors if (c := same_version_check(plan, a.id, a.arxiv_id, (a.cited_title, a.cited_date.text), found[a.arxiv_id].paper))}
         changed = [
             a.arxiv_id
             for a in anchors
-            if (hit := found[a.arxiv_id]).paper is not None
+            if a.id not in kept
+            and (hit := found[a.arxiv_id]).paper is not None
             and (hit.paper.version or 1) > 1
             and compare_titles(a.cited_title, hit.paper.title) is TitleMatch.DIFFERENT
         ]
         firsts = _lookup(source, [f"{i}v1" for i in changed])
-    checks = [_check(a, found[a.arxiv_id], firsts.get(f"{a.arxiv_id}v1"), supports[a.id]) for a in anchors]
+    checks = [
+        kept[a.id].model_copy(update={"claims": supports[a.id]})
+        if a.id in kept
+        else _check(a, found[a.arxiv_id], firsts.get(f"{a.arxiv_id}v1"), supports[a.id])
+        for a in anchors
+    ]
     papers = {look.paper.arxiv_id: look.paper for look in found.values() if look.paper is not None}
     results = {c.id: ClaimResult(claim_id=c.id, anchored_by=links[c.id]) for c in line.prompt.claims}
     return {"anchor_checks": checks, "papers": papers, "claim_results": results}
