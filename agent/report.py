@@ -7,9 +7,11 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.errors import ConfigError
+from agent.graph.claim_dates import ClaimDateCheck, date_checks
 from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, ResearchQuestion, SearchedQuery, UngroundedCitation, UsageRecord
 from agent.graph.since_last import SinceLastSummary
 from agent.graph.since_last_changes import what_changed_lines
+from agent.graph.task_answers import TaskAnswer, task_answers
 from agent.line.citable import scrub_citable
 from agent.line.doi import cite_key
 from agent.llm.base import Usage, money
@@ -53,6 +55,8 @@ class Report(BaseModel):
     since_last: SinceLastSummary | None = Field(
         default=None, description="With --since-last: what changed since the line's last run (the report opens with it)."
     )
+    dates: list[ClaimDateCheck] = Field(default_factory=list, description="Each claim's date against its anchors and the supporting work found.")
+    tasks: list[TaskAnswer] = Field(default_factory=list, description="Each numbered task of the line's prompt and the output that answers it.")
     cost_by_node: list[CostLine]
     cost_by_claim: list[CostLine]
     total: CostLine
@@ -107,6 +111,10 @@ def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...]
         anchor_notices=state.get("anchor_notices", {}),
         claim_sources=state.get("claim_sources", {}),
         since_last=state.get("since_last"),
+        dates=date_checks(line, state.get("anchor_checks", []), results, state.get("papers", {})) if line else [],
+        tasks=task_answers(line.prompt.tasks, [results[k] for k in sorted(results)], state.get("contradictions", []), state.get("questions", []))
+        if line
+        else [],
         cost_by_node=[_sum(k, v) for k, v in by_node.items()],
         cost_by_claim=[_sum(k, v) for k, v in sorted(by_claim.items())],
         total=_sum("total", usage),
@@ -220,6 +228,22 @@ def _failed_step_lines(rep: Report, node: str) -> list[str]:
     return [f"- **step {node} failed**: {_citable(why, rep.papers)}"] if why else []
 
 
+def _task_lines(rep: Report) -> list[str]:
+    if not rep.tasks:
+        return []
+    return ["## The prompt's tasks", "", *(f"- Task {t.number} ({t.task}): {t.answered_by}" for t in rep.tasks), ""]
+
+
+def _date_lines(rep: Report) -> list[str]:
+    if not rep.dates:
+        return []
+    lines = []
+    for d in rep.dates:
+        suggested = f" The evidence dates it {d.suggested_date}." if d.suggested_date else ""
+        lines.append(f"- {d.claim_id} ({d.claim_date}, {d.fit.value.replace('_', ' ')}): {d.message}.{suggested}")
+    return ["## Dates", "", *lines, ""]
+
+
 def render_markdown(rep: Report) -> str:
     run = rep.run
     out = [
@@ -233,11 +257,13 @@ def render_markdown(rep: Report) -> str:
         f"Retest {run.version}" + (f", git {run.git_rev}" if run.git_rev else ""),
         "",
         *(what_changed_lines(rep.since_last) if rep.since_last else []),
+        *_task_lines(rep),
         "## Anchors",
         "",
         *(_anchor_line(a) for a in rep.anchors),
         *_notice_lines(rep),
         "",
+        *_date_lines(rep),
         *_citation_lines(rep),
         "## Verdicts",
         "",

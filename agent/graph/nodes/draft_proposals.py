@@ -15,6 +15,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.graph.answers import DraftSet
+from agent.graph.claim_dates import DateFit, as_claim_date, date_checks
 from agent.graph.context import RunContext, run_line, services
 from agent.graph.evidence import paper_blocks
 from agent.graph.line_tasks import ask_line_task, failed_step
@@ -25,6 +26,7 @@ from agent.graph.since_last_changes import not_repeated
 from agent.graph.state import RunState
 from agent.graph.tasks import DRAFT_PROPOSALS
 from agent.line.arxiv_id import base_id
+from agent.line.doi import cite_key
 from agent.line.models import Line
 from agent.llm.base import AnswerError
 from agent.proposals import Evidence, Proposal, ProposalKind
@@ -102,6 +104,36 @@ def _evidence(items, papers: dict[str, Paper]) -> list[Evidence]:
     return out
 
 
+def date_changes(line: Line, state: RunState, drafted: list[dict]) -> list[dict]:
+    """A date-only revision for each claim dated before its anchor existed or after all its evidence (agent.graph.claim_dates).
+
+    Not where the writer already revises the claim's date: its proposal answers the same question with more context.
+    """
+    dated_by_writer = {c["target"] for c in drafted if c["kind"] is ProposalKind.REVISE_CLAIM and c.get("new_date")}
+    papers = state.get("papers", {})
+    claims = {c.id: c for c in line.prompt.claims}
+    changes = []
+    for check in date_checks(line, state.get("anchor_checks", []), state.get("claim_results", {}), papers):
+        if check.fit not in (DateFit.BEFORE_ANCHOR, DateFit.AFTER_EVIDENCE) or check.claim_id in dated_by_writer:
+            continue
+        paper = papers.get(check.dated_by or "")
+        if paper is None or check.suggested_date is None:
+            continue
+        claim = claims[check.claim_id]
+        changes.append(
+            dict(
+                kind=ProposalKind.REVISE_CLAIM,
+                target=claim.id,
+                before=f"{claim.text} ({claim.date.text})",
+                after=claim.text,  # the wording stays: only the date moves to where the evidence is
+                new_date=as_claim_date(check.suggested_date, claim.date),
+                rationale=f"{check.message}: {cite_key(paper.arxiv_id)} was first submitted {paper.published.isoformat()}.",
+                evidence=[Evidence(arxiv_id=paper.arxiv_id, title=paper.title, published=paper.published)],
+            )
+        )
+    return changes
+
+
 def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
     line, papers = run_line(state, runtime), state.get("papers", {})
     changes = anchor_changes(state.get("anchor_checks", []), papers)
@@ -131,6 +163,7 @@ def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
                 evidence=_evidence(ch.evidence, papers),
             )
         )
+    changes += date_changes(line, state, changes)
     for q in state.get("questions", []):
         why = f"Motivated by the verdicts on {', '.join(q.motivated_by) or 'the line as a whole'}" + (f" (task {q.task})." if q.task else ".")
         changes.append(dict(kind=ProposalKind.ADD_QUESTION, target="line", before="", after=q.text, rationale=why, evidence=[]))

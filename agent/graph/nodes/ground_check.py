@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
+from agent.graph.claim_dates import as_claim_date
 from agent.graph.context import RunContext, run_line
 from agent.graph.evidence import MIN_QUOTE_WORDS, base_id, foreign_ids, quote_in, quote_words
 from agent.graph.records import ResearchQuestion, UngroundedCitation
 from agent.graph.state import RunState
 from agent.line.citable import foreign_dois, scrub_citable
+from agent.line.models import Line
 from agent.proposals import Evidence, Proposal, ProposalKind, proposal_problems
 from agent.sources.models import Paper
 
@@ -34,24 +36,38 @@ _NEEDS_EVIDENCE = (ProposalKind.REVISE_CLAIM, ProposalKind.ADD_NOTE, ProposalKin
 _QUOTE_FREE = (ProposalKind.ADD_ANCHOR, ProposalKind.REPLACE_ANCHOR)
 
 
-def _unusable(proposal: Proposal, item: Evidence, paper: Paper | None) -> str | None:
+def dated_by(proposal: Proposal, paper: Paper, line: Line | None) -> bool:
+    """True for a revision that keeps its claim's wording and moves its date to `paper`'s first submission.
+
+    Such a revision is grounded by the paper's retrieved date (agent.graph.claim_dates), not by a quote: no abstract
+    states its own date. Any other new date still needs a quote that supports it.
+    """
+    if proposal.kind is not ProposalKind.REVISE_CLAIM or not proposal.new_date or line is None:
+        return False
+    claim = next((c for c in line.prompt.claims if c.id == proposal.target), None)
+    if claim is None or " ".join(proposal.after.split()) != " ".join(claim.text.split()):
+        return False
+    return proposal.new_date == as_claim_date(paper.published.strftime("%Y-%m"), claim.date)
+
+
+def _unusable(proposal: Proposal, item: Evidence, paper: Paper | None, quote_free: bool = False) -> str | None:
     """Why `item` grounds nothing, or None when it is usable."""
     if paper is None:
         return "not retrieved in this run"
     if item.quote and not quote_in(item.quote, paper.summary):
         return "quote not found in the abstract"
-    if proposal.kind not in _QUOTE_FREE and quote_words(item.quote) < MIN_QUOTE_WORDS:
+    if not quote_free and proposal.kind not in _QUOTE_FREE and quote_words(item.quote) < MIN_QUOTE_WORDS:
         return f"quote too short to ground anything (fewer than {MIN_QUOTE_WORDS} words)"
     return None
 
 
-def _evidence(proposal: Proposal, papers: dict[str, Paper], dois: set[str], report: list[UngroundedCitation]) -> list[Evidence]:
+def _evidence(proposal: Proposal, papers: dict[str, Paper], dois: set[str], report: list[UngroundedCitation], line: Line | None) -> list[Evidence]:
     verified = set(papers)
     kept = []
     for item in proposal.evidence:
         arxiv_id = base_id(item.arxiv_id)
         paper = papers.get(arxiv_id)
-        reason = _unusable(proposal, item, paper)
+        reason = _unusable(proposal, item, paper, quote_free=paper is not None and dated_by(proposal, paper, line))
         if reason:
             report.append(UngroundedCitation(proposal_id=proposal.id, arxiv_id=arxiv_id, where="evidence", reason=reason))
             continue
@@ -70,14 +86,17 @@ def _evidence(proposal: Proposal, papers: dict[str, Paper], dois: set[str], repo
     return kept
 
 
-def check_proposal(proposal: Proposal, papers: dict[str, Paper], dois: set[str] | None = None) -> tuple[Proposal, list[UngroundedCitation]]:
+def check_proposal(
+    proposal: Proposal, papers: dict[str, Paper], dois: set[str] | None = None, line: Line | None = None
+) -> tuple[Proposal, list[UngroundedCitation]]:
     """The proposal with every citation not retrieved in this run removed, and the removals.
 
     `dois` are the DOIs a source resolved in this run; a retrieved paper's arXiv DOI counts without being listed.
+    `line` lets a date-only revision be grounded by its paper's date (`dated_by`).
     """
     verified, dois = set(papers), set(dois or ())
     report: list[UngroundedCitation] = []
-    evidence = _evidence(proposal, papers, dois, report)
+    evidence = _evidence(proposal, papers, dois, report, line)
     update: dict = {}
     for where in ("after", "rationale", "target"):
         text, removed = scrub_citable(getattr(proposal, where), verified, dois)
@@ -115,7 +134,7 @@ def ground_check(state: RunState, runtime: Runtime[RunContext] | None = None) ->
     line = run_line(state, runtime) if runtime is not None else state["line"]  # a unit test may call it with the state alone
     proposals, report = [], []
     for proposal in state.get("proposals", []):
-        checked, found = check_proposal(proposal, papers, dois)
+        checked, found = check_proposal(proposal, papers, dois, line)
         # Checked after the scrub, so a target or date that held a citation is judged as it will be shown.
         proposals.append(checked.model_copy(update={"problems": proposal_problems(checked, line)}))
         report.extend(found)
