@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.errors import ConfigError
+from agent.graph.anchoring import link_basis
 from agent.graph.claim_dates import ClaimDateCheck, date_checks
 from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, ResearchQuestion, SearchedQuery, UngroundedCitation, UsageRecord
 from agent.graph.since_last import SinceLastSummary
@@ -14,6 +15,7 @@ from agent.graph.since_last_changes import what_changed_lines
 from agent.graph.task_answers import TaskAnswer, task_answers
 from agent.line.citable import scrub_citable
 from agent.line.doi import cite_key
+from agent.line.models import Line
 from agent.llm.base import Usage, money
 from agent.proposals import Decision, DecisionKind, Proposal
 from agent.redact import redact_urls, redact_values
@@ -55,6 +57,7 @@ class Report(BaseModel):
     since_last: SinceLastSummary | None = Field(
         default=None, description="With --since-last: what changed since the line's last run (the report opens with it)."
     )
+    links: dict[str, str] = Field(default_factory=dict, description="'A1 -> C2' -> why the anchor was linked to that claim.")
     dates: list[ClaimDateCheck] = Field(default_factory=list, description="Each claim's date against its anchors and the supporting work found.")
     tasks: list[TaskAnswer] = Field(default_factory=list, description="Each numbered task of the line's prompt and the output that answers it.")
     cost_by_node: list[CostLine]
@@ -111,6 +114,7 @@ def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...]
         anchor_notices=state.get("anchor_notices", {}),
         claim_sources=state.get("claim_sources", {}),
         since_last=state.get("since_last"),
+        links=_links(line, state.get("anchor_checks", [])) if line else {},
         dates=date_checks(line, state.get("anchor_checks", []), results, state.get("papers", {})) if line else [],
         tasks=task_answers(line.prompt.tasks, [results[k] for k in sorted(results)], state.get("contradictions", []), state.get("questions", []))
         if line
@@ -228,6 +232,24 @@ def _failed_step_lines(rep: Report, node: str) -> list[str]:
     return [f"- **step {node} failed**: {_citable(why, rep.papers)}"] if why else []
 
 
+def _links(line: Line, checks: list[AnchorCheck]) -> dict[str, str]:
+    anchors = {a.id: a for a in line.prompt.anchors}
+    claims = {c.id: c for c in line.prompt.claims}
+    return {
+        f"{check.anchor_id} -> {claim_id}": link_basis(anchors[check.anchor_id], claims[claim_id])
+        for check in checks
+        for claim_id in check.claims
+        if check.anchor_id in anchors and claim_id in claims
+    }
+
+
+def _link_lines(rep: Report) -> list[str]:
+    if not rep.links:
+        return []
+    head = "Each anchor's claim, by word overlap with its cited title (the line does not say which claim an anchor backs):"
+    return [head, "", *(f"- {link}: {why}" for link, why in rep.links.items()), ""]
+
+
 def _task_lines(rep: Report) -> list[str]:
     if not rep.tasks:
         return []
@@ -263,6 +285,7 @@ def render_markdown(rep: Report) -> str:
         *(_anchor_line(a) for a in rep.anchors),
         *_notice_lines(rep),
         "",
+        *(_link_lines(rep)),
         *_date_lines(rep),
         *_citation_lines(rep),
         "## Verdicts",

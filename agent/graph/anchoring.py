@@ -52,3 +52,13 @@ def link_anchors(claims: list[Claim], anchors: list[AnchorPaper]) -> dict[str, l
         links[claim_id].append(anchors[ai].id)
         placed.add(ai)
     return links
+
+
+def link_basis(anchor: AnchorPaper, claim: Claim) -> str:
+    """Why `anchor` is linked to `claim`, for people: the claim's words it shares with the cited title, and the year."""
+    shared = _stems(anchor.cited_title) & _stems(claim.text)
+    words = sorted({w for w in _WORD.findall(claim.text.lower()) if w[:5] in shared})
+    basis = [f"shares {', '.join(words)} with the cited title"] if words else ["shares no word with the cited title"]
+    if _same_period(anchor.cited_date, claim.date):
+        basis.append("cited in the claim's year")
+    return "; ".join(basis)

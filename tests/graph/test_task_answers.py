@@ -58,3 +58,11 @@ def test_the_demo_report_has_the_tasks_and_a_date_check_for_every_claim(capsys):
     markdown = capsys.readouterr().out
     assert "## The prompt's tasks" in markdown and "- Task 3 (Propose 2 research questions" in markdown
     assert "- C2 (~2026, after anchors): C2 is dated ~2026; its anchor A1 (arXiv:2507.13524) was first submitted 2025-07" in markdown
+
+
+def test_the_demo_report_shows_each_anchors_link_and_its_basis(capsys):
+    assert cli(["run", str(LINE), "--replay", str(CASSETTE), "--report"]) == 0
+    markdown = capsys.readouterr().out
+    assert "- A1 -> C2: shares learned, partner, partners, prefer with the cited title" in markdown
+    # A link made by the year alone is shown as such: the curator sees how little backs it.
+    assert "- A4 -> C5: shares no word with the cited title; cited in the claim's year" in markdown
