@@ -13,7 +13,10 @@ Three inputs, each kept in one place:
   tasks (see that script's docstring).
 
 Calls are an upper count: a claim with no newer paper is not screened or judged, and
-a validation retry adds a call. Nothing here calls a model or arXiv.
+a validation retry adds a call. With `--since-last`, a claim unchanged since the line's
+last run (`carried`) keeps that run's queries: it makes at most one screening and one
+judgment, and only if new papers come (the line-level tasks are still counted once,
+though a run where nothing moved makes none). Nothing here calls a model or arXiv.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 
 from agent.config import ROLES, Role, Settings
 from agent.errors import ConfigError
-from agent.graph.tasks import TASKS
+from agent.graph.tasks import JUDGE, SCREEN, TASKS
 from agent.line.checks import not_retestable
 from agent.line.models import Line
 from agent.llm.base import total_cost
@@ -80,10 +83,15 @@ def per_claim_nodes() -> frozenset[str]:
     return frozenset(build_claim_graph().nodes)
 
 
-def calls_per_task(retestable_claims: int) -> dict[str, int]:
-    """Model calls per task node for a line with this many re-testable claims."""
+# What an unchanged claim of a since-last run may still call: new papers screened, then judged with its old findings.
+CARRIED_NODES = frozenset({SCREEN.node, JUDGE.node})
+
+
+def calls_per_task(retestable_claims: int, carried: int = 0) -> dict[str, int]:
+    """Model calls per task node for a line with this many re-testable claims, `carried` of them unchanged since the last run."""
     claim_nodes = per_claim_nodes()
-    return {t.node: retestable_claims if t.node in claim_nodes else 1 for t in TASKS}
+    full = retestable_claims - carried
+    return {t.node: (full + (carried if t.node in CARRIED_NODES else 0)) if t.node in claim_nodes else 1 for t in TASKS}
 
 
 def calls_expected(claims: int) -> int:
@@ -114,6 +122,8 @@ class LineEstimate:
     claims: int
     retestable: int
     roles: tuple[RoleEstimate, ...]
+    carried: int = 0
+    """Re-testable claims unchanged since the line's last run (`--since-last`): counted at most a screening and a judgment each."""
 
     @property
     def calls(self) -> int:
@@ -133,12 +143,16 @@ def _dollars(model: str, tokens_in: int, tokens_out: int) -> float | None:
     return None if price is None else (tokens_in * price.input + tokens_out * price.output) / 1_000_000
 
 
-def estimate_line(line: Line, settings: Settings, run_date: dt.date, *, name: str = "", sizes: TokenSizes | None = None) -> LineEstimate:
-    """The estimate of re-testing `line` on `run_date` with the models of `settings`."""
+def estimate_line(
+    line: Line, settings: Settings, run_date: dt.date, *, name: str = "", sizes: TokenSizes | None = None, carried: Iterable[str] = ()
+) -> LineEstimate:
+    """The estimate of re-testing `line` on `run_date` with the models of `settings`; `carried`: the IDs of claims a since-last run carries."""
     sizes = sizes or load_token_sizes()
     claims = len(line.prompt.claims)
-    retestable = claims - len(not_retestable(line, run_date))
-    calls = calls_per_task(retestable)
+    skipped = not_retestable(line, run_date)
+    retestable = claims - len(skipped)
+    kept = len({c.id for c in line.prompt.claims if c.id not in skipped} & set(carried))
+    calls = calls_per_task(retestable, kept)
     roles = []
     for role in ROLES:
         mine = [(sizes.tasks[node], n) for node, n in calls.items() if sizes.tasks[node].role == role]
@@ -156,7 +170,7 @@ def estimate_line(line: Line, settings: Settings, run_date: dt.date, *, name: st
                 cost_high=_dollars(model, tokens["input_high"], tokens["output_high"]),
             )
         )
-    return LineEstimate(name=name, claims=claims, retestable=retestable, roles=tuple(roles))
+    return LineEstimate(name=name, claims=claims, retestable=retestable, roles=tuple(roles), carried=kept)
 
 
 def library_total(estimates: Iterable[LineEstimate]) -> LineEstimate:
@@ -178,4 +192,10 @@ def library_total(estimates: Iterable[LineEstimate]) -> LineEstimate:
                 cost_high=total_cost(p.cost_high for p in parts),
             )
         )
-    return LineEstimate(name="total", claims=sum(e.claims for e in items), retestable=sum(e.retestable for e in items), roles=tuple(roles))
+    return LineEstimate(
+        name="total",
+        claims=sum(e.claims for e in items),
+        retestable=sum(e.retestable for e in items),
+        roles=tuple(roles),
+        carried=sum(e.carried for e in items),
+    )

@@ -4,13 +4,14 @@ A line is the same line across runs by its slug, or by its changelog naming the 
 changes the file, so its hash alone would lose it). Its last run is the newest one that finished its
 re-test (awaiting review or completed) on or before this run's date. The plan (agent.graph.since_last)
 goes to the graph in the run's context; everything else about the run is as without --since-last.
+A pruned last run is built on from the report `retest runs --prune` kept (it holds each claim's findings,
+queries and verdict) and the line in its record; when either lacks them, the run says so and is a full one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
-import os
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,17 +21,19 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agent.errors import RunLocked
+from agent.graph.records import AnchorCheck, ClaimResult
 from agent.graph.since_last import DEFAULT_OVERLAP_DAYS, KnownProposal, SinceLast, SinceLastSummary, build_plan, known_proposals
 from agent.line.models import Line
 from agent.line.read import load_line
-from agent.proposals import Decision
+from agent.proposals import Decision, Proposal
 from agent.runner import RunOutcome, load_state
-from agent.runs import RunRecord, RunStatus, list_runs, stored_line
+from agent.runs import RunRecord, RunStatus, list_runs, run_usage, stored_line
 from agent.services import RunRequest
+from agent.sources.models import Paper
 from agent.store import Store
 
 FINISHED = (RunStatus.AWAITING_REVIEW, RunStatus.COMPLETED)
-LOCK_FILE = "since-last.lock"
+LOCK_NAME = "since-last"  # the lock of scheduled runs: <state dir>/locks/since-last.lock, or a Postgres advisory lock
 
 
 def _is_same_line(line: Line, saved: Line | None, run: RunRecord) -> bool:
@@ -39,8 +42,12 @@ def _is_same_line(line: Line, saved: Line | None, run: RunRecord) -> bool:
     return saved.slug == line.slug or run.id in {entry.run_id for entry in line.changelog}
 
 
-def line_runs(store: Store, line: Line, *, until: dt.date | None = None) -> Iterator[tuple[RunRecord, dict[str, Any]]]:
-    """The line's finished runs, newest first, each with its graph state (and its line)."""
+def line_runs(store: Store, line: Line, *, until: dt.date | None = None) -> Iterator[tuple[RunRecord, dict[str, Any] | None]]:
+    """The line's finished runs, newest first, each with its graph state (and its line).
+
+    A pruned run (`retest runs --prune`) has no checkpoint: its state is rebuilt from its kept report (`kept_state`),
+    and is None when that report lacks what a plan needs.
+    """
     for run in list_runs(store):
         if run.status not in FINISHED or (until is not None and run.run_date > until):
             continue
@@ -48,8 +55,69 @@ def line_runs(store: Store, line: Line, *, until: dt.date | None = None) -> Iter
         if kept is not None and not _is_same_line(line, kept, run):
             continue  # another line's run, known from its record alone: its checkpoints are not opened
         _, state, _ = load_state(run.id, store)
-        if _is_same_line(line, state.get("line"), run):
-            yield run, state
+        if state:
+            if _is_same_line(line, state.get("line"), run):
+                yield run, state
+            continue
+        report = _kept_report(store, run.id)
+        if report is None:
+            continue  # no checkpoint and no kept report: nothing of it is left to build on
+        rebuilt = kept_state(store, run.id, report)
+        if rebuilt is not None:
+            yield run, rebuilt
+        elif kept is not None or report.get("question") == line.question:
+            # Its record or its report says it was this line's: a run it cannot build on is said, not skipped in silence.
+            yield run, None
+
+
+def _kept_report(store: Store, run_id: str) -> dict[str, Any] | None:
+    """The JSON report `retest runs --prune` kept for a run (agent.report.Report, read as plain JSON); None for a run never pruned."""
+    with store.lock:
+        row = store.conn.execute("SELECT json FROM run_reports WHERE run_id = ?", (run_id,)).fetchone()
+    if row is None:
+        return None
+    try:
+        data = json.loads(row["json"])
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+# What a plan takes from each claim's kept result: without them a claim cannot be carried, so the run is re-tested in full.
+_RESULT_KEYS = ("claim_id", "findings", "queries", "candidates", "verdict")
+
+
+def kept_state(store: Store, run_id: str, report: dict[str, Any]) -> dict[str, Any] | None:
+    """The part of a pruned run's graph state a since-last plan needs, from its kept report and its record; None when either lacks it.
+
+    The report keeps each claim's result whole (findings, queries, candidates, verdict), the papers, the anchor checks,
+    the proposals and decisions, and a since-last run's summary; the line is the run's record's (NULL before migration 0012).
+    """
+    line = stored_line(store, run_id)
+    results = report.get("results")
+    if line is None or not isinstance(results, list) or not all(isinstance(r, dict) and all(k in r for k in _RESULT_KEYS) for r in results):
+        return None
+    try:
+        claim_results = [ClaimResult.model_validate(r) for r in results]
+        papers = {key: Paper.model_validate(p) for key, p in report["papers"].items()}
+        anchors = [AnchorCheck.model_validate(a) for a in report["anchors"]]
+        proposals = [Proposal.model_validate(p) for p in report["proposals"]]
+        decisions = [Decision.model_validate(d) for d in report.get("decisions", [])]
+        summary = None if report.get("since_last") is None else SinceLastSummary.model_validate(report["since_last"])
+    except (KeyError, TypeError, AttributeError, ValueError):  # pydantic's ValidationError is a ValueError
+        return None
+    state: dict[str, Any] = {
+        "line": line,
+        "claim_results": {r.claim_id: r for r in claim_results},
+        "papers": papers,
+        "anchor_checks": anchors,
+        "proposals": proposals,
+        "decisions": {d.proposal_id: d for d in decisions},
+        "usage": run_usage(store, run_id),
+    }
+    if summary is not None:
+        state["since_last"] = summary
+    return state
 
 
 def _recorded_decisions(store: Store, run_id: str) -> dict[str, Decision]:
@@ -64,26 +132,41 @@ def _recorded_decisions(store: Store, run_id: str) -> dict[str, Decision]:
 
 
 def since_last_plan(store: Store, line: Line, run_date: dt.date, *, overlap_days: int = DEFAULT_OVERLAP_DAYS) -> SinceLast | None:
-    """The plan for re-testing `line` on `run_date` since its last run; None when it has no finished run yet."""
-    runs = [
-        (run, {**state, "decisions": {**state.get("decisions", {}), **_recorded_decisions(store, run.id)}})
-        for run, state in line_runs(store, line, until=run_date)
-    ]
-    if not runs:
-        return None
+    """The plan for re-testing `line` on `run_date` since its last run; None when it has none to build on (`planned` says why)."""
+    return planned(store, line, run_date, overlap_days=overlap_days)[0]
+
+
+def planned(store: Store, line: Line, run_date: dt.date, *, overlap_days: int = DEFAULT_OVERLAP_DAYS) -> tuple[SinceLast | None, str | None]:
+    """The plan, or None with what the run's output should say instead (None too when the line simply has no finished run yet)."""
+    found = list(line_runs(store, line, until=run_date))
+    if not found:
+        return None, None
+    last, last_state = found[0]
+    if last_state is None:
+        return None, (
+            f"the last run, {last.id}, was pruned: re-testing in full "
+            "(its kept report lacks the findings, queries or verdicts per claim a since-last run builds on, or its record the line)"
+        )
+    runs = [(run, {**state, "decisions": {**state.get("decisions", {}), **_recorded_decisions(store, run.id)}}) for run, state in found if state is not None]
     (run, state), older = runs[0], runs[1:]
     # Every older run's proposals, as their curators decided them since: a rejection two runs back still counts.
     earlier: list[KnownProposal] = []
     for old_run, old_state in reversed(older):
         earlier = known_proposals(old_run.id, old_state, earlier)
-    return build_plan(line, run.id, run.run_date, state, overlap_days=overlap_days, earlier=earlier)
+    return build_plan(line, run.id, run.run_date, state, overlap_days=overlap_days, earlier=earlier), None
 
 
 def since_last_request(request: RunRequest, store: Store, line_path: Path, *, overlap_days: int = DEFAULT_OVERLAP_DAYS) -> RunRequest:
     """`request` with the plan of `line_path`'s last run; unchanged (a full re-test) when the line has none."""
+    return planned_request(request, store, line_path, overlap_days=overlap_days)[0]
+
+
+def planned_request(request: RunRequest, store: Store, line_path: Path, *, overlap_days: int = DEFAULT_OVERLAP_DAYS) -> tuple[RunRequest, str | None]:
+    """`since_last_request`, with what the run's output should say when the last run cannot be built on (`planned`)."""
     line = load_line(line_path).line
     run_date = request.run_date or dt.datetime.now(dt.UTC).date()
-    return replace(request, since_last=since_last_plan(store, line, run_date, overlap_days=overlap_days))
+    plan, note = planned(store, line, run_date, overlap_days=overlap_days)
+    return replace(request, since_last=plan), note
 
 
 def changes_to_review(outcome: RunOutcome) -> bool:
@@ -114,6 +197,9 @@ def history(store: Store, slug: str) -> list[HistoryEntry]:
         if kept is not None and kept.slug != slug:
             continue
         _, state, _ = load_state(run.id, store)
+        if not state:  # pruned: its kept report, when it holds the results
+            report = _kept_report(store, run.id)
+            state = (kept_state(store, run.id, report) if report is not None else None) or {}
         line: Line | None = state.get("line")
         if line is None or line.slug != slug:
             continue
@@ -135,28 +221,28 @@ def history(store: Store, slug: str) -> list[HistoryEntry]:
 
 
 @contextmanager
-def scheduled_lock(directory: Path) -> Iterator[None]:
-    """Hold the state directory's since-last lock for the block; RunLocked at once when another process holds it.
+def scheduled_lock(store: Store) -> Iterator[None]:
+    """Hold the store's since-last lock for the block; RunLocked at once when another process holds it.
 
-    An advisory lock: the kernel drops it when its process dies, so a killed run never leaves it held.
+    `Store.try_exclusive`: a file lock in the state directory for SQLite (one machine's runs), a Postgres advisory lock
+    with $RETEST_DATABASE_URL (every machine's runs on that database). Either is dropped when its process dies, so a
+    killed run never leaves it held.
     """
-    folder = directory / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK_FILE, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
+    with store.try_exclusive(LOCK_NAME) as taken:
+        if not taken:
             raise RunLocked(
-                f"another `retest run --since-last` ({holder}) is running in {directory}; this one did not start",
+                f"another `retest run --since-last` ({_holder(store)}) is running on {store.where}; this one did not start",
                 hint="Nothing was run or changed. The next scheduled run goes ahead once that one has finished.",
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            )
+        yield
+
+
+def _holder(store: Store) -> str:
+    """Who holds the since-last lock, as far as this machine can tell."""
+    if store.kind != "sqlite":
+        return "on this or another machine using the database"
+    try:
+        said = (store.path.parent / "locks" / f"{LOCK_NAME}.lock").read_text(encoding="utf-8").strip()
+    except OSError:
+        said = ""
+    return said or "another process"

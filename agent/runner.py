@@ -52,6 +52,7 @@ from agent.runs import (
     release_claim,
     save_proposals,
     stored_line,
+    stored_since_last,
 )
 from agent.services import Mode, RunRequest, build_services
 from agent.store import Store, connect_state_db, database_url, state_dir
@@ -280,7 +281,7 @@ def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: P
         started_at=started,
         status=RunStatus.RUNNING,
     )
-    insert_run(store, run, loaded.line)
+    insert_run(store, run, loaded.line, request.since_last)
     services.line = loaded.line  # in the context, not the state: the checkpoints need not copy it at every step
     if progress:
         for message in [*loaded.warnings, *map(str, line_problems(loaded, run_date))]:
@@ -351,7 +352,10 @@ def _prepare_resume(claim: Claim, store: Store) -> tuple[RunRecord, RunRequest, 
     run = claim.before
     check_pinned_inputs(run)
     cassette_path = Path(run.cassette) if run.cassette else None
-    request = RunRequest(mode=run.mode, cassette=cassette_path, run_date=run.run_date, settings=_saved_settings(run))
+    # A --since-last run goes on with the plan it started with: the claims not yet reached are not re-tested in full.
+    request = RunRequest(
+        mode=run.mode, cassette=cassette_path, run_date=run.run_date, settings=_saved_settings(run), since_last=stored_since_last(store, run.id)
+    )
     check_mode(request.mode, cassette_path)
     checkpointed = _has_checkpoint(run.id, store)
     # A record run that stopped early kept what it paid for; resumed, it answers from that and records the rest.

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from agent.config import Mode
 from agent.errors import InputError
 from agent.graph.records import UsageRecord
+from agent.graph.since_last import SinceLast
 from agent.line.models import Line
 from agent.proposals import Proposal
 from agent.redact import redact_urls, redact_values
@@ -91,12 +92,15 @@ def git_revision(cwd: Path | None = None) -> str | None:
         return None
 
 
-def insert_run(store: Store, run: RunRecord, line: Line | None = None) -> None:
-    """Record a new run as executed by this process (its first sitting), with the line it re-tests (kept once, here)."""
+def insert_run(store: Store, run: RunRecord, line: Line | None = None, since_last: SinceLast | None = None) -> None:
+    """Record a new run as executed by this process (its first sitting), with the line it re-tests (kept once, here).
+
+    `since_last`: a `--since-last` run's plan, kept so that a resume goes on with it (`stored_since_last`).
+    """
     with store.transaction() as conn:
         conn.execute(
             "INSERT INTO runs (id, line_path, line_sha256, mode, cassette, cassette_sha256, run_date, models, settings, prompts, version, git_rev,"
-            " started_at, status, pid, host, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " started_at, status, pid, host, line, since_last) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run.id,
                 run.line_path,
@@ -116,6 +120,7 @@ def insert_run(store: Store, run: RunRecord, line: Line | None = None) -> None:
                 os.getpid(),
                 socket.gethostname(),
                 None if line is None else line.model_dump_json(),
+                None if since_last is None else since_last.model_dump_json(),
             ),
         )
         _add_sitting(conn, run.id, 1)
@@ -269,6 +274,7 @@ def _record(row) -> RunRecord:
     data["settings"] = json.loads(data["settings"]) if data.get("settings") else None
     data.pop("proposals", None)  # read by saved_proposals, not part of the record
     data.pop("line", None)  # read by stored_line
+    data.pop("since_last", None)  # read by stored_since_last
     return RunRecord.model_validate(data)
 
 
@@ -330,3 +336,12 @@ def stored_line(store: Store, run_id: str) -> Line | None:
     if row is None or row["line"] is None:
         return None
     return Line.model_validate_json(row["line"])
+
+
+def stored_since_last(store: Store, run_id: str) -> SinceLast | None:
+    """The plan a `--since-last` run started with; None for a full run (or one from before plans were kept)."""
+    with store.lock:
+        row = store.conn.execute("SELECT since_last FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None or row["since_last"] is None:
+        return None
+    return SinceLast.model_validate_json(row["since_last"])

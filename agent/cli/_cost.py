@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import typer
@@ -45,9 +45,44 @@ def _range(low: float | int | None, high: float | int | None, *, dollars: bool =
     return f"{low:,}" if low == high else f"{low:,}–{high:,}"
 
 
-def estimate_paths(paths: Sequence[Path], settings: Settings, run_date: dt.date, sizes: TokenSizes) -> list[LineEstimate]:
-    """Each line file's estimate; a line that cannot be read is the InputError naming it, as a run would raise."""
-    return [estimate_line(load_line(p).line, settings, run_date, name=p.name, sizes=sizes) for p in paths]
+def estimate_paths(
+    paths: Sequence[Path], settings: Settings, run_date: dt.date, sizes: TokenSizes, carried: Mapping[Path, set[str]] | None = None
+) -> list[LineEstimate]:
+    """Each line file's estimate; a line that cannot be read is the InputError naming it, as a run would raise.
+
+    `carried`: per line, the claims a `--since-last` run would carry from its last run (`since_last_carried`).
+    """
+    kept = carried or {}
+    return [estimate_line(load_line(p).line, settings, run_date, name=p.name, sizes=sizes, carried=kept.get(p, set())) for p in paths]
+
+
+def since_last_carried(paths: Sequence[Path], run_date: dt.date, overlap_days: int) -> dict[Path, set[str]]:
+    """`--dry-run --since-last`: per line, the claims unchanged since its last run, as the run would plan them; says what each plan is.
+
+    Reads the run store only (nothing is run, paid or written); a state directory without a database has no last run.
+    """
+    from agent.store import Store, database_url, default_db_path
+
+    if not database_url() and not default_db_path().is_file():
+        out.print("With --since-last: no run is stored yet, so each estimate is of a full run.", markup=False, highlight=False, soft_wrap=True)
+        return {}
+    from agent.incremental import planned
+
+    store = Store.open()
+    carried: dict[Path, set[str]] = {}
+    for path in paths:
+        plan, note = planned(store, load_line(path).line, run_date, overlap_days=overlap_days)
+        if plan is None:
+            said = f"{note}; the estimate is of a full run" if note else "no finished run of it yet: the estimate is of a full run"
+        else:
+            carried[path] = set(plan.claims)
+            full = f"; re-tested in full: {', '.join(f'{c} ({why})' for c, why in plan.full.items())}" if plan.full else ""
+            said = (
+                f"since run {plan.previous_run_id} ({plan.previous_run_date.isoformat()}): {len(plan.claims)} unchanged claim(s) counted at most "
+                f"a screening and a judgment each, which they make only if new papers come{full}. An upper bound: with nothing new, they make no call"
+            )
+        out.print(f"{path.name} with --since-last: {said}.", markup=False, highlight=False, soft_wrap=True)
+    return carried
 
 
 def _roles_table(estimate: LineEstimate, title: str) -> Table:
@@ -70,16 +105,28 @@ def _roles_table(estimate: LineEstimate, title: str) -> Table:
 def _where_from(sizes: TokenSizes, estimate: LineEstimate) -> None:
     out.print(f"low end: {sizes.low}", markup=False, highlight=False, soft_wrap=True)
     out.print(f"high end: {sizes.high}", markup=False, highlight=False, soft_wrap=True)
-    out.print("Calls count every re-testable claim as planned, screened and judged; a claim with no newer paper makes fewer.", highlight=False)
+    if estimate.carried:
+        out.print(
+            f"Calls count every re-testable claim as planned, screened and judged, except the {estimate.carried} unchanged since the last run "
+            "(screened and judged only); a claim with no newer paper makes fewer, and the questions and proposals are counted though a run "
+            "where nothing moved makes neither.",
+            highlight=False,
+        )
+    else:
+        out.print("Calls count every re-testable claim as planned, screened and judged; a claim with no newer paper makes fewer.", highlight=False)
     unknown = sorted({r.model for r in estimate.roles if price_for(r.model) is None})
     if unknown:
         out.print(f"No price is known for {', '.join(unknown)}: its share is 'unknown' (agent/llm/prices.toml).", markup=False, highlight=False)
 
 
-def print_line_estimate(path: Path, settings: Settings, run_date: dt.date) -> None:
-    """`retest run LINE --dry-run`: the line's roles table and where each end of the range comes from."""
+def print_line_estimate(path: Path, settings: Settings, run_date: dt.date, *, since_last: int | None = None) -> None:
+    """`retest run LINE --dry-run`: the line's roles table and where each end of the range comes from.
+
+    `since_last` (the overlap in days): the estimate of a `--since-last` run, from the plan its last run gives.
+    """
     sizes = load_token_sizes()
-    (estimate,) = estimate_paths([path], settings, run_date, sizes)
+    carried = since_last_carried([path], run_date, since_last) if since_last is not None else None
+    (estimate,) = estimate_paths([path], settings, run_date, sizes, carried)
     out.print(f"Dry run: nothing is called or paid. {path}: {estimate.claims} claims, {estimate.retestable} re-testable on {run_date.isoformat()}.")
     out.print(_roles_table(estimate, f"Estimate for {escape(path.name)}"))
     _where_from(sizes, estimate)

@@ -1,7 +1,7 @@
 """What `retest run --since-last` adds to `run` and `run --all`: the plan, the lock, quiet output and exit codes.
 
 Exit codes with --since-last, for cron and CI schedules: 0 nothing changed, 10 changes to review,
-75 another --since-last run holds the state directory's lock (nothing ran), and a failure's own code
+75 another --since-last run holds the lock (the state directory's, or the Postgres database's across machines; nothing ran), and a failure's own code
 (1 failed, 2 bad input, 3 configuration, 4 cassette miss, 6 provider, 8 budget; see agent/errors.py).
 """
 
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from agent.cli.app import out
+from agent.cli.app import err, out
 from agent.errors import ExitCode, RetestError
 from agent.store import Store
 
@@ -34,20 +34,26 @@ QUIET_HELP = "No progress and no tables: one line per line re-tested (for cron a
 
 
 def _lock(store: Store) -> AbstractContextManager[None]:
-    """The state directory's since-last lock (a file lock: it keeps apart the runs of one machine)."""
+    """The store's since-last lock: it keeps apart the runs of one machine (SQLite) or of every machine on one database (Postgres)."""
     from agent.incremental import scheduled_lock
 
-    return scheduled_lock(store.path.parent)
+    return scheduled_lock(store)
 
 
 def with_plan(request: RunRequest, store: Store, path: Path, overlap_days: int) -> RunRequest:
-    """The line's request with its since-last plan; as it was when the line cannot be read (the run then fails for it, by name)."""
-    from agent.incremental import since_last_request
+    """The line's request with its since-last plan; as it was when the line cannot be read (the run then fails for it, by name).
+
+    When the last run cannot be built on (pruned, its kept report lacking what a plan needs), stderr says so: the run is a full one.
+    """
+    from agent.incremental import planned_request
 
     try:
-        return since_last_request(request, store, path, overlap_days=overlap_days)
+        planned, note = planned_request(request, store, path, overlap_days=overlap_days)
     except RetestError:
         return request
+    if note:
+        err.print(f"{path.stem}: {note}", markup=False, highlight=False, soft_wrap=True)
+    return planned
 
 
 def _verdict(outcome: RunOutcome) -> str:

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from agent.cli._cost import CONFIRM_ABOVE_USD, budget_for, check_max_cost, confirm_library, estimate_paths, print_library_estimate
+from agent.cli._cost import CONFIRM_ABOVE_USD, budget_for, check_max_cost, confirm_library, estimate_paths, print_library_estimate, since_last_carried
 from agent.cli._since_last import library_exit, library_lock, quiet_lines, with_plan
 from agent.cli.app import err, out
 from agent.cli.progress import duration, time_left
@@ -139,7 +139,9 @@ def run_all(
     lines, request_for = library_requests(directory, template, replay_dir=replay_dir, record_dir=record_dir)
     if dry_run:
         sizes = load_token_sizes()
-        print_library_estimate(estimate_paths(lines, template.settings, _run_date(request_for, lines[0]), sizes), sizes)
+        run_date = _run_date(request_for, lines[0])
+        carried = since_last_carried(lines, run_date, since_last) if since_last is not None else None
+        print_library_estimate(estimate_paths(lines, template.settings, run_date, sizes, carried), sizes)
         return
     # A configuration error (a missing key, a bad model string) would fail every line alike: report it once, up front.
     build_services(template, None)

@@ -188,6 +188,14 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE runs ADD COLUMN line TEXT;
         """,
     ),
+    Migration(
+        "0013_run_since_last",
+        """
+    -- A `--since-last` run's plan (JSON of agent.graph.since_last.SinceLast), so a resume goes on with it
+    -- rather than re-testing in full; NULL for a full run.
+    ALTER TABLE runs ADD COLUMN since_last TEXT;
+        """,
+    ),
 ]
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 import enum
 import hashlib
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 # Advisory lock keys (any 64-bit numbers, fixed): the one writer, and applying migrations.
 _WRITER_KEY = 0x5E7E57_0001
 _MIGRATING_KEY = 0x5E7E57_0002
+_CHECKPOINT_SETUP_KEY = 0x5E7E57_0003
+_SETUP_POLL_S = 0.05  # how often a waiting process asks for an advisory lock again
 
 
 def connect(url: str, **options: Any) -> psycopg.Connection[Any]:
@@ -126,6 +129,23 @@ class Connection:
         return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
 
+def try_lock(conn: psycopg.Connection[Any], key: int) -> bool:
+    """Take the session advisory lock `key` on `conn` if it is free; never waits."""
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+    return bool(row and row[0])
+
+
+def hold_lock(conn: psycopg.Connection[Any], key: int) -> None:
+    """Take the session advisory lock `key` on `conn`, polling until it is free.
+
+    Polled, never waited for inside a statement: LangGraph's checkpointer setup builds its indexes CONCURRENTLY,
+    which waits for every statement in flight, so a process blocked in pg_advisory_lock would never end its
+    statement while the lock's holder waits for that index: a deadlock Postgres does not see.
+    """
+    while not try_lock(conn, key):
+        time.sleep(_SETUP_POLL_S)
+
+
 def lock_key(name: str) -> int:
     """A named advisory lock's 64-bit key."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
@@ -167,11 +187,23 @@ class PostgresStore(Store):
         # A session lock on a connection of its own: waiting for it must not hold up this store's connection,
         # and the server drops it when the process dies, on whichever machine.
         with connect(self.url) as own:
-            own.execute("SELECT pg_advisory_lock(%s)", (lock_key(name),))
+            hold_lock(own, lock_key(name))
             try:
                 yield
             finally:
                 own.execute("SELECT pg_advisory_unlock(%s)", (lock_key(name),))
+
+    @contextmanager
+    def try_exclusive(self, name: str) -> Iterator[bool]:
+        # As `exclusive`, on a connection of its own, but never waiting: the lock keeps apart the processes of every
+        # machine using this database, and the server drops it when its holder's connection ends.
+        with connect(self.url) as own:
+            taken = try_lock(own, lock_key(name))
+            try:
+                yield taken
+            finally:
+                if taken:
+                    own.execute("SELECT pg_advisory_unlock(%s)", (lock_key(name),))
 
     def applied_migrations(self) -> list[str]:
         with self.lock:
@@ -221,7 +253,7 @@ def checkpointer(url: str, serde: Any) -> Iterator[Any]:
         with _checkpoints_guard:
             if url not in _checkpoints_ready:
                 with connect(url) as own:
-                    own.execute("SELECT pg_advisory_lock(%s)", (_MIGRATING_KEY,))
+                    hold_lock(own, _CHECKPOINT_SETUP_KEY)  # polled: see hold_lock
                     saver.setup()
                 _checkpoints_ready.add(url)
         yield saver

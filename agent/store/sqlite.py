@@ -95,6 +95,33 @@ class Store:
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
+    @contextmanager
+    def try_exclusive(self, name: str) -> Iterator[bool]:
+        """Take the lock `name` for the block if no other process holds it: yields True when taken, False at once when not.
+
+        A non-blocking advisory lock on the file `exclusive` uses; when taken, the file names its holder (pid and host)
+        for the message of whoever finds it held. Dropped by the kernel when its process dies.
+        """
+        import fcntl
+        import socket
+
+        directory = self.path.parent / "locks"
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(directory / f"{name}.lock", "a+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                handle.seek(0)
+                handle.truncate()
+                handle.write(f"pid {os.getpid()} on {socket.gethostname()}")
+                handle.flush()
+                yield True
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
     @classmethod
     def open(cls, path: Path | str | None = None, *, migrations: Sequence[Migration] = MIGRATIONS) -> Store:
         """Open (creating if needed) the database at `path` and apply pending migrations.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import psycopg
 import pytest
@@ -85,3 +86,29 @@ def test_an_unreachable_database_is_one_clear_error_without_its_password(monkeyp
     shown = f"{caught.value.message} {caught.value.hint}"
     assert "no_such_database" in shown and "RETEST_DATABASE_URL" in shown
     assert "s3cret-pw" not in shown
+
+
+def test_waiting_for_a_run_lock_leaves_no_statement_blocked_on_the_server(database_url):
+    """A statement blocked in pg_advisory_lock would stall LangGraph's CREATE INDEX CONCURRENTLY in another process, for ever."""
+    from agent.store.postgres import lock_key
+
+    store = Store.open()
+    with psycopg.connect(database_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (lock_key("run-x"),))
+        got = threading.Event()
+
+        def wait_for_it() -> None:
+            with store.exclusive("run-x"):
+                got.set()
+
+        waiter = threading.Thread(target=wait_for_it)
+        waiter.start()
+        try:
+            time.sleep(0.5)  # the waiter is asking by now
+            assert not got.is_set()
+            blocked = holder.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()").fetchone()
+            assert blocked == (0,)
+        finally:
+            holder.execute("SELECT pg_advisory_unlock(%s)", (lock_key("run-x"),))
+            waiter.join(timeout=10)
+    assert got.is_set(), "the waiter takes the lock once it is free"

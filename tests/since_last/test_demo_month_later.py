@@ -12,7 +12,7 @@ from agent.cli import run as cli
 from agent.errors import ExitCode
 from agent.incremental import scheduled_lock
 from agent.runs import RunStatus, list_runs, run_usage, saved_proposals
-from agent.store import Store, state_dir
+from agent.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 LINE = REPO / "examples" / "bargaining-power.txt"
@@ -67,7 +67,7 @@ def test_two_scheduled_runs_at_once_the_second_exits_cleanly(after_full_run, tmp
     library.mkdir()
     shutil.copy(LINE, library / LINE.name)
     before = {r.id for r in list_runs(Store.open())}
-    with scheduled_lock(state_dir()):  # the first scheduled run, still under way
+    with scheduled_lock(Store.open()):  # the first scheduled run, still under way
         code = cli(["run", "--all", str(library), "--replay", str(LATER.parent), "--since-last", "--quiet", "--yes"])
         single = cli(["run", str(LINE), "--replay", str(LATER), "--since-last", "--quiet"])
     err = capsys.readouterr().err
