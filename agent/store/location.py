@@ -90,9 +90,10 @@ def _has_runs(db_path: Path) -> bool:
 def where_read(directory: Path | None = None) -> str:
     """Which state directory (or database) a command read (default: `state_dir()`), and any old ./.retest it did not: for "no run found" and `retest runs`."""
     url = database_url()
-    if url and directory is None:
-        return f"the database {redact_urls(url)} (${DATABASE_URL_ENV})"
     read = directory or state_dir()
+    if url and read.resolve() == state_dir().resolve():
+        # The store that directory's commands open is the database: that is where their runs were looked for.
+        return f"the database {redact_urls(url)} (${DATABASE_URL_ENV})"
     note = legacy_state_note() if read.resolve() == state_dir().resolve() else None
     return f"the state directory {read}" + (f" ({note})" if note else "")
 

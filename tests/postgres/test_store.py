@@ -112,3 +112,13 @@ def test_waiting_for_a_run_lock_leaves_no_statement_blocked_on_the_server(databa
             holder.execute("SELECT pg_advisory_unlock(%s)", (lock_key("run-x"),))
             waiter.join(timeout=10)
     assert got.is_set(), "the waiter takes the lock once it is free"
+
+
+def test_a_run_not_found_names_the_database_it_was_looked_for_in_without_its_password(database_url, monkeypatch, capsys):
+    from agent.cli import run as cli
+
+    with_password = database_url.replace("retest@", "retest:pw-s3cret@")  # trust auth: the server ignores it
+    monkeypatch.setenv("RETEST_DATABASE_URL", with_password)
+    assert cli(["review", "no-such-run", "--list"]) != 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "the database postgresql://retest:***@" in err and "pw-s3cret" not in err
