@@ -42,6 +42,9 @@ def test_the_runs_list_and_the_report_show_the_run(demo: Demo) -> None:
     assert runs.status_code == 200 and demo.run_id in runs.text and "9 waiting" in runs.text
     report = web.get(f"/runs/{demo.run_id}")
     assert report.status_code == 200 and "Verdicts" in report.text and "Cost and calls" in report.text
+    # The page shows what the terminal report shows: each claim's date check, each task's answer, each anchor's link.
+    assert "C2 is dated ~2026; its anchor A1 (arXiv:2507.13524) was first submitted 2025-07" in report.text
+    assert "<strong>Task 3</strong>" in report.text and "A4 -&gt; C5: shares no word with the cited title" in report.text
 
 
 def test_a_post_without_the_csrf_token_is_refused_and_decides_nothing(demo: Demo) -> None:
