@@ -29,6 +29,7 @@ class ExitCode(IntEnum):
     REGRESSION = 7
     BUDGET = 8
     CHANGES_TO_REVIEW = 10  # `run --since-last`: it ran, and something moved or waits for review (0 there: nothing changed)
+    BATCH_WAITING = 11  # `--batch`: batches are still processing; `retest resume --waiting` goes on later
     LOCKED = 75  # `run --since-last`: another one holds the state directory's lock; nothing ran (sysexits' EX_TEMPFAIL)
     INTERRUPTED = 130
 

@@ -159,14 +159,15 @@ def _run_one(path: Path, request: RunRequest, store: Store, progress: Progress |
     except Exception as exc:  # noqa: BLE001 - one line's bug must not stop the library; the message names it
         error = f"unexpected {type(exc).__name__}: {exc}"
     else:
-        return _result(path, outcome, started, time.perf_counter())
+        return line_result(path, outcome, started, time.perf_counter())
     return LineResult(
         path=path, status=RunStatus.FAILED, run_id=seen.get("run_id"), error=error,
         claims=seen.get("claims", 0), started=started, ended=time.perf_counter(),
     )  # fmt: skip
 
 
-def _result(path: Path, outcome: RunOutcome, started: float, ended: float) -> LineResult:
+def line_result(path: Path, outcome: RunOutcome, started: float, ended: float) -> LineResult:
+    """The library's result of a line from its run's outcome (a later sitting's too: a batch run's, once collected)."""
     usage = outcome.usage
     return LineResult(
         path=path,

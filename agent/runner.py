@@ -27,7 +27,7 @@ from agent.config import Settings, load_settings, settings_from_saved
 from agent.errors import BudgetExceeded, ConflictError, InputError, RetestError, storage_errors
 from agent.events import LineWarning, NodeFinished, RunEvent, RunStarted
 from agent.graph.build import build_graph, line_steps
-from agent.graph.context import RunContext
+from agent.graph.context import RunContext, WaitingForBatch
 from agent.graph.records import ClaimResult, UngroundedCitation, UsageRecord
 from agent.graph.serde import serializer
 from agent.graph.state import RunState
@@ -35,6 +35,7 @@ from agent.line.checks import line_problems, not_retestable
 from agent.line.models import Line
 from agent.line.read import LoadedLine, load_line
 from agent.llm.base import total_cost
+from agent.llm.batch import batch_desk
 from agent.proposals import Proposal
 from agent.recording import cassette, incomplete_path
 from agent.recording.responses import RequestCounts, ResponseLedger, request_counts
@@ -227,7 +228,14 @@ def _execute(
             stack.enter_context(storage_errors(store.path.parent))
             stack.enter_context(cassette(request.mode, request.cassette, resume=resume_recording, responses=ledger))
             graph = stack.enter_context(open_graph(store.path.parent))
+            if request.batch:
+                stack.enter_context(batch_desk(store, run.id))
             snapshot = _stream(graph, payload, run.id, ctx, progress)
+    except WaitingForBatch:
+        # Not a failure: the steps that finished are checkpointed, the others' requests are queued (a recording's calls
+        # so far are kept as for a stop), and the next sitting, once a batch brought the answers, goes on from there.
+        finish_run(store, run.id, RunStatus.WAITING, prompts=ctx.prompts_used, usage=_checkpointed_usage(run.id, store))
+        return _outcome(run.id, store, ctx, None)
     except BudgetExceeded as exc:
         # A clean stop before a call, not a failure: finished steps are checkpointed and a resume with a larger budget goes on.
         kept = _kept_recording(request)
@@ -251,8 +259,16 @@ def _execute(
     if "proposals" in snapshot.values:
         save_proposals(store, run.id, snapshot.values["proposals"])
     finish_run(store, run.id, status, prompts=ctx.prompts_used, usage=snapshot.values.get("usage", []))
-    state = with_line(snapshot.values, store, run.id)
-    return RunOutcome.from_state(get_run(store, run.id), state, ctx.source.requests_sent, request_counts(store, run.id))
+    return _outcome(run.id, store, ctx, snapshot.values)
+
+
+def _outcome(run_id: str, store: Store, ctx: RunContext, values: dict[str, Any] | None) -> RunOutcome:
+    """The run's outcome from its record and its state (`values`, or the checkpointed state when None)."""
+    if values is None:
+        with open_graph(store.path.parent) as graph:
+            values = graph.get_state(_config(run_id)).values
+    state = with_line(values, store, run_id)
+    return RunOutcome.from_state(get_run(store, run_id), state, ctx.source.requests_sent, request_counts(store, run_id))
 
 
 def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: Progress | None = None, now: dt.datetime | None = None) -> RunOutcome:
@@ -280,6 +296,7 @@ def start_run(line_path: Path, request: RunRequest, store: Store, *, progress: P
         git_rev=git_revision(),
         started_at=started,
         status=RunStatus.RUNNING,
+        batch=request.batch,
     )
     insert_run(store, run, loaded.line, request.since_last)
     services.line = loaded.line  # in the context, not the state: the checkpoints need not copy it at every step
@@ -354,8 +371,9 @@ def _prepare_resume(claim: Claim, store: Store) -> tuple[RunRecord, RunRequest, 
     cassette_path = Path(run.cassette) if run.cassette else None
     # A --since-last run goes on with the plan it started with: the claims not yet reached are not re-tested in full.
     request = RunRequest(
-        mode=run.mode, cassette=cassette_path, run_date=run.run_date, settings=_saved_settings(run), since_last=stored_since_last(store, run.id)
-    )
+        mode=run.mode, cassette=cassette_path, run_date=run.run_date, settings=_saved_settings(run), since_last=stored_since_last(store, run.id),
+        batch=run.batch,
+    )  # fmt: skip
     check_mode(request.mode, cassette_path)
     checkpointed = _has_checkpoint(run.id, store)
     # A record run that stopped early kept what it paid for; resumed, it answers from that and records the rest.

@@ -37,6 +37,7 @@ class RunStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    WAITING = "waiting"  # for the results of a batch it submitted (`--batch`); `retest resume` collects them
 
 
 class RunRecord(BaseModel):
@@ -60,6 +61,7 @@ class RunRecord(BaseModel):
     error: str | None = None
     pid: int | None = Field(default=None, description="The process executing (or last executing) the run.")
     host: str | None = None
+    batch: bool = Field(default=False, description="Whether its model calls go through the providers' batch APIs (`--batch`).")
 
     def held_elsewhere(self) -> bool:
         """True while another live process on this machine is executing this run."""
@@ -100,7 +102,7 @@ def insert_run(store: Store, run: RunRecord, line: Line | None = None, since_las
     with store.transaction() as conn:
         conn.execute(
             "INSERT INTO runs (id, line_path, line_sha256, mode, cassette, cassette_sha256, run_date, models, settings, prompts, version, git_rev,"
-            " started_at, status, pid, host, line, since_last) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " started_at, status, pid, host, line, since_last, batch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run.id,
                 run.line_path,
@@ -121,6 +123,7 @@ def insert_run(store: Store, run: RunRecord, line: Line | None = None, since_las
                 socket.gethostname(),
                 None if line is None else line.model_dump_json(),
                 None if since_last is None else since_last.model_dump_json(),
+                int(run.batch),
             ),
         )
         _add_sitting(conn, run.id, 1)
@@ -275,6 +278,7 @@ def _record(row) -> RunRecord:
     data.pop("proposals", None)  # read by saved_proposals, not part of the record
     data.pop("line", None)  # read by stored_line
     data.pop("since_last", None)  # read by stored_since_last
+    data["batch"] = bool(data.get("batch") or 0)
     return RunRecord.model_validate(data)
 
 

@@ -39,6 +39,8 @@ class RunRequest:
     settings: Settings = field(default_factory=Settings)
     since_last: SinceLast | None = None
     """With `retest run --since-last`: the plan built from the line's last run (agent.incremental); None re-tests everything."""
+    batch: bool = False
+    """With `--batch`: model calls go through the providers' batch APIs (agent.llm.batch), and the run waits for their results."""
 
     @property
     def models(self) -> dict[str, str]:

@@ -22,7 +22,7 @@ LAYERS: dict[str, int] = {
     "graph": 4, "recording": 4,
     "runs": 5, "services": 5, "estimate": 5,
     "runner": 6,
-    "report": 7, "library": 7, "evaluate": 7, "review": 7, "incremental": 7,
+    "report": 7, "library": 7, "evaluate": 7, "review": 7, "incremental": 7, "batches": 7,
     "server": 8, "web": 8, "prune": 8,  # prune keeps each run's report (report, 7) before removing its checkpoints
     "cli": 9,  # `retest serve` starts the web front end
 }  # fmt: skip

@@ -21,16 +21,18 @@ from rich.table import Table
 from agent.cli._cost import CONFIRM_ABOVE_USD, budget_for, check_max_cost, confirm_library, estimate_paths, print_library_estimate, since_last_carried
 from agent.cli._since_last import library_exit, library_lock, quiet_lines, with_plan
 from agent.cli.app import err, out
+from agent.cli.batch_cmd import exit_if_waiting, settle_runs
 from agent.cli.progress import duration, time_left
 from agent.errors import BudgetExceeded, ExitCode, InputError, RetestError
 from agent.estimate import LineEstimate, library_total, load_token_sizes
 from agent.events import CallFinished, ClaimStage, NodeFinished, RunEvent, RunStarted
-from agent.library import LibraryOutcome, LineResult, cassette_for, discover_lines, run_library
+from agent.library import LibraryOutcome, LineResult, cassette_for, discover_lines, line_result, run_library
 from agent.llm.base import money, total_cost
 from agent.llm.budget import Budget, spending_limit
 from agent.runner import Progress as RunProgress
 from agent.runner import RunOutcome, cassette_run_date, start_run
 from agent.services import RunRequest, build_services
+from agent.runs import RunStatus
 from agent.store import Store
 
 
@@ -112,7 +114,9 @@ def library_requests(
     def request_for(path: Path) -> RunRequest:
         cassette = cassette_for(path, folder) if folder else None
         run_date = template.run_date or (cassette_run_date(cassette) if replay_dir and cassette else None)
-        return RunRequest(mode=template.mode, cassette=cassette, run_date=run_date, use_cache=template.use_cache, settings=template.settings)
+        return RunRequest(
+            mode=template.mode, cassette=cassette, run_date=run_date, use_cache=template.use_cache, settings=template.settings, batch=template.batch
+        )
 
     return lines, request_for
 
@@ -129,6 +133,8 @@ def run_all(
     confirm_above: float = CONFIRM_ABOVE_USD,
     since_last: int | None = None,
     quiet: bool = False,
+    wait: bool = False,
+    poll_s: float = 60.0,
 ) -> None:
     """Run every line of `directory`, show progress, print the summary; exit 1 if any line failed, 8 if the budget stopped one.
 
@@ -170,6 +176,8 @@ def run_all(
             markup=False, highlight=False, soft_wrap=True,
         )  # fmt: skip
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    if template.batch:
+        outcome = _after_batches(outcome, store, wait=wait, poll_s=poll_s)
     if quiet:
         quiet_lines(outcome.results)
     else:
@@ -180,6 +188,20 @@ def run_all(
         raise typer.Exit(int(ExitCode.RUN_FAILED))
     if stops:
         raise typer.Exit(int(ExitCode.BUDGET))
+    if template.batch:
+        exit_if_waiting(store, [r.run_id for r in outcome.results if r.run_id])
+
+
+def _after_batches(outcome: LibraryOutcome, store: Store, *, wait: bool, poll_s: float) -> LibraryOutcome:
+    """The library once its waiting lines' batches are submitted (and, with --wait, collected and gone on): each line's latest result."""
+    waiting = [r.run_id for r in outcome.results if r.run_id and r.status is RunStatus.WAITING]
+    if not waiting:
+        return outcome
+    started = time.perf_counter()
+    latest = settle_runs(store, waiting, wait=wait, poll_s=poll_s)
+    ended = time.perf_counter()
+    results = [line_result(r.path, latest[r.run_id], r.started, ended) if r.run_id in latest else r for r in outcome.results]  # type: ignore[arg-type]
+    return LibraryOutcome(results=results, wall_s=outcome.wall_s + ended - started)
 
 
 def _run_date(request_for: Callable[[Path], RunRequest], path: Path) -> dt.date:
@@ -223,7 +245,7 @@ def _make_folder(folder: Path, option: str) -> None:
         raise InputError(f"{option} {folder}: cannot create this folder: {exc.strerror or exc}", hint="Give a folder you can write to.") from None
 
 
-_STATUS = {"awaiting_review": "to review", "completed": "completed", "failed": "FAILED", "interrupted": "interrupted", "running": "running"}
+_STATUS = {"waiting": "waiting for batch", "awaiting_review": "to review", "completed": "completed", "failed": "FAILED", "interrupted": "interrupted", "running": "running"}
 
 
 def print_summary(outcome: LibraryOutcome, stops: dict[Path, str] | None = None) -> None:

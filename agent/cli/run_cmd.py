@@ -14,12 +14,15 @@ from rich.text import Text
 from agent.cli._cost import CONFIRM_ABOVE_USD, DRY_RUN_HELP, MAX_COST_HELP, budget_for, check_max_cost, print_line_estimate
 from agent.cli._since_last import OVERLAP_HELP, QUIET_HELP, SINCE_LAST_HELP
 from agent.cli.app import app, date_option, err, out
+from agent.cli.batch_cmd import BATCH_HELP, POLL_HELP, WAIT_HELP, check_batch_flags, exit_if_waiting, settle_runs
 from agent.cli.progress import ProgressView, cost_breakdown
 from agent.errors import ExitCode, InputError
 from agent.graph.since_last import DEFAULT_OVERLAP_DAYS
 from agent.llm.base import money, total_cost
 from agent.llm.budget import Budget, spending_limit
 from agent.store import Store
+
+DEFAULT_POLL_S = 60.0  # agent.batches.DEFAULT_POLL_S, which loads LangGraph
 
 # LangGraph, the SDKs and vcrpy load only inside the commands that use them (`agent.runner`,
 # `agent.report`, ...): `retest --version` and `retest runs` must start in well under a second.
@@ -153,6 +156,9 @@ def run(
     since_last: Annotated[bool, typer.Option("--since-last", help=SINCE_LAST_HELP)] = False,
     overlap_days: Annotated[int, typer.Option("--overlap-days", metavar="DAYS", min=0, help=OVERLAP_HELP)] = DEFAULT_OVERLAP_DAYS,
     quiet: Annotated[bool, typer.Option("--quiet", help=QUIET_HELP)] = False,
+    batch: Annotated[bool, typer.Option("--batch", help=BATCH_HELP)] = False,
+    wait: Annotated[bool, typer.Option("--wait", help=WAIT_HELP)] = False,
+    poll: Annotated[float, typer.Option("--poll", metavar="SECONDS", min=0, help=POLL_HELP)] = DEFAULT_POLL_S,
 ) -> None:
     """Re-test every dated claim of LINE against newer arXiv work and draft proposals for review.
 
@@ -181,7 +187,12 @@ def run(
     Example (a month later: only what changed since the last run; from cron, exit 0 nothing changed, 10 changes to review, 75 another run under way):
 
         retest run --all examples/ --since-last --quiet
+
+    Example (a library at half price through the batch APIs, waiting here for the answers; offline from its cassettes):
+
+        retest run --all examples/ --batch --wait --replay cassettes/batch/
     """
+    check_batch_flags(batch=batch, wait=wait, record=record is not None, since_last=since_last)
     if replay and record:
         raise InputError("--replay and --record exclude each other", hint="Replay a cassette, or record a new one, not both.")
     mode: Mode = "replay" if replay else "record" if record else "live"
@@ -210,12 +221,12 @@ def run(
     if all_dir is not None:
         if report:
             raise InputError("--report prints one run; with --all, print each with `retest report RUN_ID`")
-        template = RunRequest(mode=mode, run_date=_date(run_date), use_cache=not no_cache, settings=settings)
+        template = RunRequest(mode=mode, run_date=_date(run_date), use_cache=not no_cache, settings=settings, batch=batch)
         from agent.cli.run_all import run_all
 
         run_all(
             all_dir, template, replay_dir=replay, record_dir=record, dry_run=dry_run, max_cost=max_cost, yes=yes, confirm_above=confirm_above,
-            since_last=overlap_days if since_last else None, quiet=quiet,
+            since_last=overlap_days if since_last else None, quiet=quiet, wait=wait, poll_s=poll,
         )  # fmt: skip
         return
     assert line is not None  # exactly one of LINE and --all, checked above
@@ -224,7 +235,7 @@ def run(
         print_line_estimate(line, settings, date or dt.datetime.now(dt.UTC).date(), since_last=overlap_days if since_last else None)
         return
     check_max_cost(max_cost, settings)
-    request = RunRequest(mode=mode, cassette=cassette_path, run_date=date, use_cache=not no_cache, settings=settings)
+    request = RunRequest(mode=mode, cassette=cassette_path, run_date=date, use_cache=not no_cache, settings=settings, batch=batch)
     if since_last or quiet:
         from agent.cli._since_last import run_one
 
@@ -235,36 +246,82 @@ def run(
     try:
         with view.shown(), spending_limit(budget_for(max_cost)):
             outcome = runner.start_run(line, request, store, progress=view)
+            if batch:
+                outcome = _settled(store, outcome, wait=wait, poll_s=poll)
     except KeyboardInterrupt:
         raise _interrupted(view.run_id) from None
     _summary(outcome)
     if report:
         _print_report(outcome.run.id, "md", store)
+    exit_if_waiting(store, [outcome.run.id])
+
+
+def _settled(store: Store, outcome: RunOutcome, *, wait: bool, poll_s: float) -> RunOutcome:
+    """A batch run after its batches: submitted, and with --wait collected and gone on to review (or waiting still)."""
+    from agent.runs import RunStatus
+
+    if outcome.run.status is not RunStatus.WAITING:
+        return outcome
+    latest = settle_runs(store, [outcome.run.id], wait=wait, poll_s=poll_s).get(outcome.run.id)
+    return latest or outcome  # type: ignore[return-value]
 
 
 @app.command()
 def resume(
-    run_id: Annotated[str, typer.Argument(help="The run to continue (a unique prefix is enough).")],
+    run_id: Annotated[str | None, typer.Argument(help="The run to continue (a unique prefix is enough).", show_default=False)] = None,
     max_cost: Annotated[
         float | None, typer.Option("--max-cost", metavar="USD", help=MAX_COST_HELP + " What the run spent before counts.", show_default=False)
     ] = None,
+    waiting: Annotated[
+        bool, typer.Option("--waiting", help="Every run waiting for a batch (`run --batch`): collect what ended, go on, submit the next calls together.")
+    ] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="For runs waiting for a batch: stay until every one has its answers.")] = False,
+    poll: Annotated[float, typer.Option("--poll", metavar="SECONDS", min=0, help=POLL_HELP)] = DEFAULT_POLL_S,
 ) -> None:
-    """Continue a run that was killed or failed, from its last checkpoint; finished steps are not repeated.
+    """Continue a run that was killed, failed or waits for a batch, from its last checkpoint; finished steps are not repeated.
 
     Example:
 
         retest resume 20261129-212400-3f9a
+
+    Example (every run waiting for batch results; exit 11 while batches are still processing):
+
+        retest resume --waiting
     """
     from agent.runner import resume_run
+    from agent.runs import RunStatus, get_run
 
+    if (run_id is None) == (not waiting):
+        raise InputError("give a RUN_ID, or --waiting for every run waiting for a batch", hint="`retest runs` lists the runs and their status.")
     store = Store.open()
+    if waiting or get_run(store, run_id or "").status is RunStatus.WAITING:
+        _resume_batches(store, run_id, wait=wait, poll_s=poll)
+        return
     view = ProgressView()
     try:
-        with view.shown(), spending_limit(_resumed_budget(run_id, store, max_cost)):
-            outcome = resume_run(run_id, store, progress=view)
+        with view.shown(), spending_limit(_resumed_budget(run_id or "", store, max_cost)):
+            outcome = resume_run(run_id or "", store, progress=view)
     except KeyboardInterrupt:
         raise _interrupted(run_id) from None
     _summary(outcome)
+
+
+def _resume_batches(store: Store, run_id: str | None, *, wait: bool, poll_s: float) -> None:
+    """Go on with waiting batch runs (one, or all): collect, resume, submit; a summary of each run that reached review."""
+    from agent.batches import waiting_runs
+    from agent.runs import get_run
+
+    run_ids = [get_run(store, run_id).id] if run_id else waiting_runs(store)
+    if not run_ids:
+        out.print("No run waits for a batch.")
+        return
+    try:
+        outcomes = settle_runs(store, run_ids, wait=wait, poll_s=poll_s)
+    except KeyboardInterrupt:
+        raise _interrupted(run_id) from None
+    for outcome in outcomes.values():
+        _summary(outcome)  # type: ignore[arg-type]
+    exit_if_waiting(store, run_ids)
 
 
 def _resumed_budget(run_id: str, store: Store, max_cost: float | None) -> Budget | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from langgraph.config import get_stream_writer
+from langgraph.errors import GraphBubbleUp
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
@@ -19,6 +20,7 @@ from agent.graph.records import UsageRecord
 from agent.graph.since_last import SinceLast
 from agent.line.models import Line
 from agent.llm.base import AnswerError, ModelClient, Usage
+from agent.llm.batch import QueuedForBatch
 from agent.prompts import Prompt, load_prompt
 from agent.sources.models import Lookup, Paper
 
@@ -47,6 +49,18 @@ class PaperSource(Protocol):
 
     @property
     def requests_sent(self) -> int: ...
+
+
+class WaitingForBatch(GraphBubbleUp):  # noqa: N818 - not a failure: the step waits for its answer
+    """A step's model request is queued for a batch (`--batch`): the step stops without a write and runs again once the answer is in.
+
+    A GraphBubbleUp, so LangGraph lets the step's parallel siblings finish (each queuing its own request, or
+    finishing and saving its writes) before the run stops; a plain exception would cancel those not yet started.
+    """
+
+    def __init__(self, task: str) -> None:
+        super().__init__(f"task {task!r} waits for its batch")
+        self.task = task
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,8 @@ class RunContext:
         try:
             with call_context(node=node, claim=claim_id):
                 completion = client.complete(task=label, instructions=instructions, data=data, schema=schema, max_tokens=max_tokens or loaded.max_output_tokens)
+        except QueuedForBatch as exc:
+            raise WaitingForBatch(exc.task) from None
         except AnswerError as exc:
             if exc.usage is not None:
                 exc.accounted.append(account(exc.usage))

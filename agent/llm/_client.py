@@ -71,6 +71,6 @@ class SdkClient(ABC, Generic[SdkT]):
         with provider_errors(provider=self.provider, model=self.model, task=task, url=redact_urls(url), secrets=self._secrets), model_call_slot():
             yield
 
-    def _priced(self, usage: Usage, *, tokens_known: bool = True) -> Usage:
-        """`usage` with its estimated cost; unknown tokens make the cost unknown (never the 0 that zero tokens would price at)."""
-        return usage.model_copy(update={"cost_usd": estimate_cost(usage.model, usage) if tokens_known else None})
+    def _priced(self, usage: Usage, *, tokens_known: bool = True, batch: bool = False) -> Usage:
+        """`usage` with its estimated cost (at the batch discount when a batch answered); unknown tokens make the cost unknown (never 0)."""
+        return usage.model_copy(update={"cost_usd": estimate_cost(usage.model, usage, batch=batch) if tokens_known else None})

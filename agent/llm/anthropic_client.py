@@ -24,6 +24,8 @@ import httpx2
 from anthropic.types import Message as AnthropicMessage
 
 from agent.llm._client import SdkClient
+from agent.llm.batch import current_desk
+from agent.llm.batch.apis import AnthropicBatches
 from agent.llm.base import DEFAULT_MAX_TOKENS, TRUNCATION_HINT, AnswerError, Completion, RefusedAnswer, T, TruncatedAnswer, Usage
 from agent.llm.providers import Provider
 from agent.llm.schema import anthropic_schema
@@ -58,17 +60,22 @@ class AnthropicClient(SdkClient[anthropic.Anthropic]):
         system: dict[str, Any] = {"system": [{"type": "text", "text": instructions, "cache_control": {"type": "ephemeral"}}]} if instructions else {}
         started = self._clock()
         url = f"{self.base_url}/v1/messages"
-        with self._http_call(task, url):
-            # Plain dicts where the SDK types TypedDicts, and `system` only when there is one.
-            response = self._sdk.messages.create(  # type: ignore[call-overload]
-                model=self.model,
-                max_tokens=max_tokens,
-                messages=messages,
-                output_config=output_config,
-                **system,
-            )
-        usage = self._usage(response, self._clock() - started)
+        params: dict[str, Any] = {"model": self.model, "max_tokens": max_tokens, "messages": messages, "output_config": output_config, **system}
+        desk = current_desk()
+        if desk is not None:
+            body = desk.answer(provider=self.provider, base_url=self.base_url, model=self.model, endpoint="/v1/messages", body=params, task=task)
+            response = AnthropicMessage.model_validate(body)
+        else:
+            with self._http_call(task, url):
+                # Plain dicts where the SDK types TypedDicts, and `system` only when there is one.
+                response = self._sdk.messages.create(**params)
+        # A batched answer took the batch's time, not this call's: its latency is not counted.
+        usage = self._usage(response, 0.0 if desk else self._clock() - started, batch=desk is not None)
         return Turn(text=self._answer_text(response, task, max_tokens, usage), usage=usage)
+
+    def batch_api(self) -> AnthropicBatches:
+        """Anthropic's Message Batches with this client's key and base URL."""
+        return AnthropicBatches(self._sdk, self.base_url, self._http_call)
 
     def _answer_text(self, response: AnthropicMessage, task: str, max_tokens: int, usage: Usage) -> str:
         where = f"task {task!r} on {self.model_string}"
@@ -96,7 +103,7 @@ class AnthropicClient(SdkClient[anthropic.Anthropic]):
             )
         return "".join(block.text for block in response.content if block.type == "text")
 
-    def _usage(self, response: AnthropicMessage, latency_s: float) -> Usage:
+    def _usage(self, response: AnthropicMessage, latency_s: float, *, batch: bool = False) -> Usage:
         tokens = response.usage
         cache_read = tokens.cache_read_input_tokens or 0
         # Anthropic's input_tokens excludes cache reads and writes; Usage counts all input.
@@ -109,4 +116,4 @@ class AnthropicClient(SdkClient[anthropic.Anthropic]):
             latency_s=latency_s,
             model=response.model,
         )
-        return self._priced(usage)
+        return self._priced(usage, batch=batch)

@@ -68,6 +68,8 @@ class CompatClient(OpenAIClient):
     provider: ClassVar[Provider] = "openai-compatible"
     # Local servers know the classic parameter; not all know max_completion_tokens.
     token_limit_param = "max_tokens"
+    # Local servers have no batch API: a `--batch` run calls them at once.
+    batchable: ClassVar[bool] = False
 
     def __init__(self, model: str, **options: Any) -> None:
         super().__init__(model, **options)
@@ -133,8 +135,9 @@ class CompatClient(OpenAIClient):
             )
         return super()._answer_text(response, task, max_tokens, usage)
 
-    def _usage(self, response: ChatCompletion, latency_s: float) -> Usage:
-        """OpenAI's usage block; a server that sends none but llama-server's `timings` is counted from those."""
+    def _usage(self, response: ChatCompletion, latency_s: float, *, batch: bool = False) -> Usage:
+        """OpenAI's usage block; a server that sends none but llama-server's `timings` is counted from those (never batched: no batch API)."""
+        del batch
         timings = timings_in(response.model_extra)
         if response.usage is not None or timings is None:
             usage = super()._usage(response, latency_s)

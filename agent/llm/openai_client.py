@@ -37,6 +37,8 @@ from openai.types.chat import ChatCompletion
 
 from agent.llm._client import SdkClient
 from agent.llm._failures import error_instead_of_answer
+from agent.llm.batch import current_desk
+from agent.llm.batch.apis import OpenAIBatches
 from agent.llm.base import DEFAULT_MAX_TOKENS, TRUNCATION_HINT, AnswerError, Completion, RefusedAnswer, T, TruncatedAnswer, Usage
 from agent.llm.providers import Provider
 from agent.llm.schema import schema_name, strict_schema
@@ -44,6 +46,7 @@ from agent.llm.structured import Message, Turn, complete_structured
 from agent.redact import redact_urls
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
+BATCH_ENDPOINT = "/v1/chat/completions"  # a batch line's `url`: the path below the host, /v1 included
 
 # The gpt-5*-chat-latest aliases are ChatGPT's non-reasoning models: they take no effort.
 _REASONING_MODEL = re.compile(r"^(gpt-5|o[1-9])(?!.*chat)")
@@ -61,6 +64,8 @@ class OpenAIClient(SdkClient[openai.OpenAI]):
     default_base_url: ClassVar[str] = OPENAI_BASE_URL
     # GPT-5 and o-series models reject `max_tokens`; this is its replacement.
     token_limit_param = "max_completion_tokens"
+    # OpenAI's Batch API takes these requests at half price (`--batch`); a compatible server has no such API.
+    batchable: ClassVar[bool] = True
 
     def _connect(self, *, api_key: str, max_retries: int, timeout_s: float, http_client: httpx2.Client | None) -> openai.OpenAI:
         # base_url is always explicit so OPENAI_BASE_URL in the environment cannot redirect a replay.
@@ -92,21 +97,26 @@ class OpenAIClient(SdkClient[openai.OpenAI]):
         started = self._clock()
         url = redact_urls(f"{self.base_url}/chat/completions")  # for messages: the SDK has the real base URL
         output = {"response_format": response_format} if response_format is not None else {}
-        with self._http_call(task, url):
-            # Plain dicts where the SDK types TypedDicts, and a token-limit keyword chosen at run time.
-            response = self._sdk.chat.completions.create(  # type: ignore[call-overload]
-                model=self.model,
-                messages=messages,
-                **output,
-                **{self.token_limit_param: max_tokens},
-                **self.reasoning_params(),
-            )
+        params: dict[str, Any] = {"model": self.model, "messages": messages, **output, self.token_limit_param: max_tokens, **self.reasoning_params()}
+        desk = current_desk() if self.batchable else None
+        if desk is not None:
+            body = desk.answer(provider=self.provider, base_url=self.base_url, model=self.model, endpoint=BATCH_ENDPOINT, body=params, task=task)
+            response = ChatCompletion.model_validate(body)
+        else:
+            with self._http_call(task, url):
+                # Plain dicts where the SDK types TypedDicts, and a token-limit keyword chosen at run time.
+                response = self._sdk.chat.completions.create(**params)
         if not response.choices and (response.model_extra or {}).get("error") is not None:
             raise error_instead_of_answer(
                 (response.model_extra or {})["error"], provider=self.provider, model=self.model, task=task, url=url, secrets=self._secrets
             )
-        usage = self._usage(response, self._clock() - started)
+        # A batched answer took the batch's time, not this call's: its latency is not counted.
+        usage = self._usage(response, 0.0 if desk else self._clock() - started, batch=desk is not None)
         return Turn(text=self._answer_text(response, task, max_tokens, usage), usage=usage)
+
+    def batch_api(self) -> OpenAIBatches:
+        """OpenAI's Batch API with this client's key and base URL."""
+        return OpenAIBatches(self._sdk, self.base_url, self._http_call)
 
     def truncation_hint(self) -> str:
         """What to do about a truncated answer."""
@@ -134,7 +144,7 @@ class OpenAIClient(SdkClient[openai.OpenAI]):
             raise AnswerError(f"{where}: the provider's content filter stopped the answer (finish_reason 'content_filter').", usage=usage)
         return choice.message.content or ""
 
-    def _usage(self, response: ChatCompletion, latency_s: float) -> Usage:
+    def _usage(self, response: ChatCompletion, latency_s: float, *, batch: bool = False) -> Usage:
         tokens = response.usage
         details = tokens.prompt_tokens_details if tokens else None
         usage = Usage(
@@ -146,4 +156,4 @@ class OpenAIClient(SdkClient[openai.OpenAI]):
             model=response.model or self.model,
         )
         # Some compatible servers send no usage block.
-        return self._priced(usage, tokens_known=tokens is not None)
+        return self._priced(usage, tokens_known=tokens is not None, batch=batch)

@@ -55,6 +55,7 @@ class PriceTable:
     as_of: str
     models: dict[str, Price]
     statuses: dict[str, ModelStatus] = field(default_factory=dict)
+    batch_discount: float = 0.5
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +72,7 @@ def load_prices(path: Path = PRICES_FILE) -> PriceTable:
         for name, row in data["models"].items()
     }
     statuses = {name: _status(name, row) for name, row in data["models"].items()}
-    return PriceTable(as_of=str(data["as_of"]), models=models, statuses=statuses)
+    return PriceTable(as_of=str(data["as_of"]), models=models, statuses=statuses, batch_discount=float(data.get("batch_discount", 0.5)))
 
 
 def _status(name: str, row: dict) -> ModelStatus:
@@ -121,8 +122,13 @@ def status_warning(model: str, today: dt.date) -> str | None:
     return f"{model} shuts down on {status.shutdown.isoformat()}, {when} ({checked}); choose another model"
 
 
-def estimate_cost(model: str, usage: Usage) -> float | None:
-    """Estimated US dollars for `usage` on `model`; None when the price is unknown (never 0)."""
+def batch_discount() -> float:
+    """The share of the synchronous price a batch API charges (both providers publish half)."""
+    return load_prices().batch_discount
+
+
+def estimate_cost(model: str, usage: Usage, *, batch: bool = False) -> float | None:
+    """Estimated US dollars for `usage` on `model` (answered by a batch API when `batch`); None when the price is unknown (never 0)."""
     price = price_for(model)
     if price is None:
         return None
@@ -131,4 +137,4 @@ def estimate_cost(model: str, usage: Usage) -> float | None:
     uncached = usage.input_tokens - cached - written
     write_price = price.input if price.cache_write is None else price.cache_write
     dollars = uncached * price.input + cached * price.cached_input + written * write_price + usage.output_tokens * price.output
-    return dollars / 1_000_000
+    return dollars / 1_000_000 * (batch_discount() if batch else 1.0)

@@ -151,7 +151,8 @@ def _compat(model: ModelSpec, options: ClientOptions) -> ModelClient:
 
 
 # Chat Completions (Responses' `input`, `instructions` and `text.format` too, so a request in either API is matched on what it asks).
-_OPENAI_MATCH = ("model", "messages", "input", "instructions", "response_format", "text.format", "tools", "tool_choice")
+# `input_file_id` and `endpoint`: what a Batch API batch is made of (its file of requests, matched by its bytes).
+_OPENAI_MATCH = ("model", "messages", "input", "instructions", "response_format", "text.format", "tools", "tool_choice", "input_file_id", "endpoint")
 _OPENAI_UNMATCHED = (
     "max_tokens",
     "max_completion_tokens",
@@ -188,7 +189,8 @@ register(
         build=_anthropic,
         sdk_errors=_anthropic_errors,
         key_variable="ANTHROPIC_API_KEY",
-        match_keys=("model", "messages", "system", "output_config", "output_format", "tools", "tool_choice"),
+        # `requests`: a Message Batch's requests, each with its custom_id and params.
+        match_keys=("model", "messages", "system", "output_config", "output_format", "tools", "tool_choice", "requests"),
         message_keys=("messages", "system"),
         unmatched_keys=("max_tokens", "temperature", "top_p", "thinking", "metadata", "service_tier"),
     )

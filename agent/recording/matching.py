@@ -28,12 +28,18 @@ Decisions:
   order. Identical requests are answered once each, in recorded order
   (allow_playback_repeats=False): an extra repeat is a miss, never a silently
   duplicated answer.
-- Bodies that are not JSON (arXiv sends none; forms) compare as raw bytes.
+- Bodies that are not JSON (arXiv sends none; forms) compare as raw bytes, a
+  multipart form's boundary (random per request) replaced by a fixed one: an
+  OpenAI batch's uploaded file of requests matches when its bytes do.
+- A batch's requests are part of what it asks: OpenAI's `batches.create`
+  names its uploaded file and endpoint (`input_file_id`, `endpoint`), and
+  Anthropic's Message Batches carry them in `requests`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -78,7 +84,7 @@ def body_projection(body: bytes | str | None) -> Any:
     try:
         parsed = json.loads(raw)
     except ValueError:
-        return raw
+        return _fixed_boundary(raw)
     if not isinstance(parsed, dict):
         return parsed
     parsed = _strip_cache_control(parsed)
@@ -92,6 +98,15 @@ def body_projection(body: bytes | str | None) -> Any:
             projection[key] = _normalise_messages(projection[key])
     projection["stream"] = bool(parsed.get("stream", False))
     return projection
+
+
+_MULTIPART = re.compile(rb"--([0-9A-Za-z'()+_,./:=?-]{1,70})\r\n")
+
+
+def _fixed_boundary(raw: bytes) -> bytes:
+    """A multipart form with its boundary (random per request: httpx2 draws it) replaced by a fixed one; other bytes as they are."""
+    found = _MULTIPART.match(raw)
+    return raw.replace(b"--" + found.group(1), b"--retest-boundary") if found else raw
 
 
 def _project(body: dict[str, Any], key: str, projection: dict[str, Any]) -> None:

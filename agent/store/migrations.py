@@ -196,6 +196,42 @@ MIGRATIONS: list[Migration] = [
     ALTER TABLE runs ADD COLUMN since_last TEXT;
         """,
     ),
+    Migration(
+        "0014_batches",
+        """
+    -- `--batch` runs (issue 15): their model calls go through the providers' batch APIs at half price.
+    ALTER TABLE runs ADD COLUMN batch INTEGER NOT NULL DEFAULT 0;
+    -- Each model request a batch run made, keyed by a hash of what it asks, and its answer once a batch returned it.
+    CREATE TABLE batch_requests (
+        run_id       TEXT NOT NULL REFERENCES runs(id),
+        custom_id    TEXT NOT NULL,        -- 'r' + 40 hex of sha256(provider, base URL, endpoint, canonical body)
+        provider     TEXT NOT NULL,
+        base_url     TEXT NOT NULL,        -- without credentials
+        model        TEXT NOT NULL,
+        endpoint     TEXT NOT NULL,        -- e.g. /v1/chat/completions, /v1/messages
+        body         TEXT NOT NULL,        -- JSON of the request body, as the synchronous call would send it
+        batch_id     TEXT,                 -- NULL: queued, not yet submitted
+        answer       TEXT,                 -- JSON of the response body (a ChatCompletion or a Message) once collected
+        error        TEXT,                 -- the provider's words when it answered this request with an error
+        queued_at    TEXT NOT NULL,
+        PRIMARY KEY (run_id, custom_id)
+    );
+    CREATE INDEX batch_requests_batch ON batch_requests(batch_id);
+    -- Each batch submitted, and how it stood when last checked.
+    CREATE TABLE batches (
+        id            TEXT PRIMARY KEY,    -- the provider's batch ID
+        provider      TEXT NOT NULL,
+        base_url      TEXT NOT NULL,
+        model         TEXT NOT NULL,       -- the model whose client submits and polls it
+        requests      INTEGER NOT NULL,
+        status        TEXT NOT NULL,       -- processing, ended or failed
+        done          INTEGER NOT NULL DEFAULT 0,
+        submitted_at  TEXT NOT NULL,
+        checked_at    TEXT,
+        collected_at  TEXT                 -- NULL until its results are stored in batch_requests
+    );
+        """,
+    ),
 ]
 
 
