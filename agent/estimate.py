@@ -36,7 +36,7 @@ from agent.graph.tasks import JUDGE, SCREEN, TASKS
 from agent.line.checks import not_retestable
 from agent.line.models import Line
 from agent.llm.base import total_cost
-from agent.llm.prices import price_for
+from agent.llm.prices import batch_discount, price_for
 
 TOKEN_SIZES = Path(__file__).resolve().parent.parent / "evals" / "token_sizes.json"
 
@@ -138,15 +138,26 @@ class LineEstimate:
         return total_cost(r.cost_high for r in self.roles)
 
 
-def _dollars(model: str, tokens_in: int, tokens_out: int) -> float | None:
+def _dollars(model: str, tokens_in: int, tokens_out: int, *, batch: bool = False) -> float | None:
     price = price_for(model)
-    return None if price is None else (tokens_in * price.input + tokens_out * price.output) / 1_000_000
+    share = batch_discount() if batch else 1.0  # `--batch`: the batch APIs' price
+    return None if price is None else (tokens_in * price.input + tokens_out * price.output) / 1_000_000 * share
 
 
 def estimate_line(
-    line: Line, settings: Settings, run_date: dt.date, *, name: str = "", sizes: TokenSizes | None = None, carried: Iterable[str] = ()
+    line: Line,
+    settings: Settings,
+    run_date: dt.date,
+    *,
+    name: str = "",
+    sizes: TokenSizes | None = None,
+    carried: Iterable[str] = (),
+    batch: bool = False,
 ) -> LineEstimate:
-    """The estimate of re-testing `line` on `run_date` with the models of `settings`; `carried`: the IDs of claims a since-last run carries."""
+    """The estimate of re-testing `line` on `run_date` with the models of `settings`; `carried`: the IDs of claims a since-last run carries.
+
+    `batch`: priced at the batch APIs' discount (`--batch`); a compatible server's model, which has none, is priced the same either way.
+    """
     sizes = sizes or load_token_sizes()
     claims = len(line.prompt.claims)
     skipped = not_retestable(line, run_date)
@@ -166,8 +177,8 @@ def estimate_line(
                 model=model,
                 calls=sum(n for _, n in mine),
                 **tokens,
-                cost_low=_dollars(model, tokens["input_low"], tokens["output_low"]),
-                cost_high=_dollars(model, tokens["input_high"], tokens["output_high"]),
+                cost_low=_dollars(model, tokens["input_low"], tokens["output_low"], batch=batch),
+                cost_high=_dollars(model, tokens["input_high"], tokens["output_high"], batch=batch),
             )
         )
     return LineEstimate(name=name, claims=claims, retestable=retestable, roles=tuple(roles), carried=kept)

@@ -46,14 +46,22 @@ def _range(low: float | int | None, high: float | int | None, *, dollars: bool =
 
 
 def estimate_paths(
-    paths: Sequence[Path], settings: Settings, run_date: dt.date, sizes: TokenSizes, carried: Mapping[Path, set[str]] | None = None
+    paths: Sequence[Path],
+    settings: Settings,
+    run_date: dt.date,
+    sizes: TokenSizes,
+    carried: Mapping[Path, set[str]] | None = None,
+    *,
+    batch: bool = False,
 ) -> list[LineEstimate]:
     """Each line file's estimate; a line that cannot be read is the InputError naming it, as a run would raise.
 
-    `carried`: per line, the claims a `--since-last` run would carry from its last run (`since_last_carried`).
+    `carried`: per line, the claims a `--since-last` run would carry from its last run (`since_last_carried`); `batch`: at batch prices.
     """
     kept = carried or {}
-    return [estimate_line(load_line(p).line, settings, run_date, name=p.name, sizes=sizes, carried=kept.get(p, set())) for p in paths]
+    return [
+        estimate_line(load_line(p).line, settings, run_date, name=p.name, sizes=sizes, carried=kept.get(p, set()), batch=batch) for p in paths
+    ]
 
 
 def since_last_carried(paths: Sequence[Path], run_date: dt.date, overlap_days: int) -> dict[Path, set[str]]:
@@ -119,15 +127,18 @@ def _where_from(sizes: TokenSizes, estimate: LineEstimate) -> None:
         out.print(f"No price is known for {', '.join(unknown)}: its share is 'unknown' (agent/llm/prices.toml).", markup=False, highlight=False)
 
 
-def print_line_estimate(path: Path, settings: Settings, run_date: dt.date, *, since_last: int | None = None) -> None:
+def print_line_estimate(path: Path, settings: Settings, run_date: dt.date, *, since_last: int | None = None, batch: bool = False) -> None:
     """`retest run LINE --dry-run`: the line's roles table and where each end of the range comes from.
 
     `since_last` (the overlap in days): the estimate of a `--since-last` run, from the plan its last run gives.
     """
     sizes = load_token_sizes()
     carried = since_last_carried([path], run_date, since_last) if since_last is not None else None
-    (estimate,) = estimate_paths([path], settings, run_date, sizes, carried)
-    out.print(f"Dry run: nothing is called or paid. {path}: {estimate.claims} claims, {estimate.retestable} re-testable on {run_date.isoformat()}.")
+    (estimate,) = estimate_paths([path], settings, run_date, sizes, carried, batch=batch)
+    priced = " Priced at the batch APIs' discount." if batch else ""
+    out.print(
+        f"Dry run: nothing is called or paid. {path}: {estimate.claims} claims, {estimate.retestable} re-testable on {run_date.isoformat()}.{priced}"
+    )
     out.print(_roles_table(estimate, f"Estimate for {escape(path.name)}"))
     _where_from(sizes, estimate)
 

@@ -147,7 +147,7 @@ def run_all(
         sizes = load_token_sizes()
         run_date = _run_date(request_for, lines[0])
         carried = since_last_carried(lines, run_date, since_last) if since_last is not None else None
-        print_library_estimate(estimate_paths(lines, template.settings, run_date, sizes, carried), sizes)
+        print_library_estimate(estimate_paths(lines, template.settings, run_date, sizes, carried, batch=template.batch), sizes)
         return
     # A configuration error (a missing key, a bad model string) would fail every line alike: report it once, up front.
     build_services(template, None)
@@ -213,7 +213,7 @@ def _readable_estimates(lines: list[Path], request_for: Callable[[Path], RunRequ
     sizes, found = load_token_sizes(), []
     for path in lines:
         try:
-            found += estimate_paths([path], template.settings, _run_date(request_for, path), sizes)
+            found += estimate_paths([path], template.settings, _run_date(request_for, path), sizes, batch=template.batch)
         except RetestError:
             continue
     return found

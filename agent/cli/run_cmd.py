@@ -232,7 +232,7 @@ def run(
     assert line is not None  # exactly one of LINE and --all, checked above
     date = _date(run_date) or (runner.cassette_run_date(replay) if replay else None)
     if dry_run:
-        print_line_estimate(line, settings, date or dt.datetime.now(dt.UTC).date(), since_last=overlap_days if since_last else None)
+        print_line_estimate(line, settings, date or dt.datetime.now(dt.UTC).date(), since_last=overlap_days if since_last else None, batch=batch)
         return
     check_max_cost(max_cost, settings)
     request = RunRequest(mode=mode, cassette=cassette_path, run_date=date, use_cache=not no_cache, settings=settings, batch=batch)
