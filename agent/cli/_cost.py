@@ -59,9 +59,7 @@ def estimate_paths(
     `carried`: per line, the claims a `--since-last` run would carry from its last run (`since_last_carried`); `batch`: at batch prices.
     """
     kept = carried or {}
-    return [
-        estimate_line(load_line(p).line, settings, run_date, name=p.name, sizes=sizes, carried=kept.get(p, set()), batch=batch) for p in paths
-    ]
+    return [estimate_line(load_line(p).line, settings, run_date, name=p.name, sizes=sizes, carried=kept.get(p, set()), batch=batch) for p in paths]
 
 
 def since_last_carried(paths: Sequence[Path], run_date: dt.date, overlap_days: int) -> dict[Path, set[str]]:
@@ -136,9 +134,7 @@ def print_line_estimate(path: Path, settings: Settings, run_date: dt.date, *, si
     carried = since_last_carried([path], run_date, since_last) if since_last is not None else None
     (estimate,) = estimate_paths([path], settings, run_date, sizes, carried, batch=batch)
     priced = " Priced at the batch APIs' discount." if batch else ""
-    out.print(
-        f"Dry run: nothing is called or paid. {path}: {estimate.claims} claims, {estimate.retestable} re-testable on {run_date.isoformat()}.{priced}"
-    )
+    out.print(f"Dry run: nothing is called or paid. {path}: {estimate.claims} claims, {estimate.retestable} re-testable on {run_date.isoformat()}.{priced}")
     out.print(_roles_table(estimate, f"Estimate for {escape(path.name)}"))
     _where_from(sizes, estimate)
 

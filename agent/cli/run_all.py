@@ -31,8 +31,8 @@ from agent.llm.base import money, total_cost
 from agent.llm.budget import Budget, spending_limit
 from agent.runner import Progress as RunProgress
 from agent.runner import RunOutcome, cassette_run_date, start_run
-from agent.services import RunRequest, build_services
 from agent.runs import RunStatus
+from agent.services import RunRequest, build_services
 from agent.store import Store
 
 
@@ -245,7 +245,14 @@ def _make_folder(folder: Path, option: str) -> None:
         raise InputError(f"{option} {folder}: cannot create this folder: {exc.strerror or exc}", hint="Give a folder you can write to.") from None
 
 
-_STATUS = {"waiting": "waiting for batch", "awaiting_review": "to review", "completed": "completed", "failed": "FAILED", "interrupted": "interrupted", "running": "running"}
+_STATUS = {
+    "waiting": "waiting for batch",
+    "awaiting_review": "to review",
+    "completed": "completed",
+    "failed": "FAILED",
+    "interrupted": "interrupted",
+    "running": "running",
+}
 
 
 def print_summary(outcome: LibraryOutcome, stops: dict[Path, str] | None = None) -> None:

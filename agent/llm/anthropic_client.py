@@ -24,9 +24,9 @@ import httpx2
 from anthropic.types import Message as AnthropicMessage
 
 from agent.llm._client import SdkClient
+from agent.llm.base import DEFAULT_MAX_TOKENS, TRUNCATION_HINT, AnswerError, Completion, RefusedAnswer, T, TruncatedAnswer, Usage
 from agent.llm.batch import current_desk
 from agent.llm.batch.apis import AnthropicBatches
-from agent.llm.base import DEFAULT_MAX_TOKENS, TRUNCATION_HINT, AnswerError, Completion, RefusedAnswer, T, TruncatedAnswer, Usage
 from agent.llm.providers import Provider
 from agent.llm.schema import anthropic_schema
 from agent.llm.structured import Message, Turn, complete_structured

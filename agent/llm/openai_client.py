@@ -37,9 +37,9 @@ from openai.types.chat import ChatCompletion
 
 from agent.llm._client import SdkClient
 from agent.llm._failures import error_instead_of_answer
+from agent.llm.base import DEFAULT_MAX_TOKENS, TRUNCATION_HINT, AnswerError, Completion, RefusedAnswer, T, TruncatedAnswer, Usage
 from agent.llm.batch import current_desk
 from agent.llm.batch.apis import OpenAIBatches
-from agent.llm.base import DEFAULT_MAX_TOKENS, TRUNCATION_HINT, AnswerError, Completion, RefusedAnswer, T, TruncatedAnswer, Usage
 from agent.llm.providers import Provider
 from agent.llm.schema import schema_name, strict_schema
 from agent.llm.structured import Message, Turn, complete_structured

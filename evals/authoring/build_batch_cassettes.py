@@ -25,6 +25,8 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +49,8 @@ LIBRARY = {
     "bargaining-power": REPO / "cassettes" / "demo" / "bargaining-power.yaml",
     "ai-software-testing": REPO / "cassettes" / "evals" / "ai-software-testing.yaml",
 }
-# Keys the SDKs need to build a request; never a real one (and the recording keeps no credential header).
+# Keys the SDKs need to build a request, never a real one; set for the build whatever the environment holds, so no
+# real key is ever sent to the stand-in (and the recording keeps no credential header anyway).
 PLACEHOLDER_KEYS = {"OPENAI_API_KEY": "sk-authoring-placeholder", "ANTHROPIC_API_KEY": "sk-ant-authoring-placeholder"}
 _BOUNDARY = re.compile(r"boundary=([0-9a-f]{32})")
 
@@ -66,10 +69,28 @@ def fixed_boundaries(text: str) -> str:
     return text
 
 
+@contextmanager
+def _placeholder_keys() -> Iterator[None]:
+    """The placeholder keys in the environment for the block, and the environment as it was after."""
+    before = {name: os.environ.get(name) for name in PLACEHOLDER_KEYS}
+    os.environ.update(PLACEHOLDER_KEYS)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def build(target: Path = TARGET) -> dict[str, Any]:
     """Write the library's batch cassettes into `target`; returns each line's run status and proposals."""
-    for name, value in PLACEHOLDER_KEYS.items():
-        os.environ.setdefault(name, value)
+    with _placeholder_keys():
+        return _build(target)
+
+
+def _build(target: Path) -> dict[str, Any]:
     target.mkdir(parents=True, exist_ok=True)
     lines = [REPO / "examples" / f"{name}.txt" for name in LIBRARY]
     for name, source in LIBRARY.items():
@@ -86,7 +107,6 @@ def build(target: Path = TARGET) -> dict[str, Any]:
             cassette = target / f"{path.stem}.yaml"
             return RunRequest(mode="replay", cassette=cassette, run_date=cassette_run_date(cassette), use_cache=False, settings=settings, batch=True)
 
-        os.environ["RETEST_HOME"] = home
         outcome = run_library(lines, request_for, store)
         run_ids = [r.run_id for r in outcome.results if r.run_id]
         with batch_traffic("record", traffic):

@@ -116,7 +116,7 @@ def _read_openai_line(line: dict[str, Any], results: Results) -> None:
     if response.get("status_code") == 200:
         results.answers[custom_id] = body
         return
-    said = body.get("error") if isinstance(body.get("error"), dict) else error
+    said: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else error
     code, status = str(said.get("code") or ""), response.get("status_code")
     if code in _OPENAI_AGAIN_CODES or status == 429 or (isinstance(status, int) and status >= 500):
         return
@@ -131,7 +131,7 @@ class AnthropicBatches:
 
     def submit(self, requests: Sequence[Queued]) -> str:
         with self._guard("create a batch", f"{self._base_url}/v1/messages/batches"):
-            batch = self._sdk.messages.batches.create(requests=[{"custom_id": r.custom_id, "params": r.body} for r in requests])  # type: ignore[misc]
+            batch = self._sdk.messages.batches.create(requests=[{"custom_id": r.custom_id, "params": r.body} for r in requests])  # type: ignore[typeddict-item]
         return batch.id
 
     def check(self, batch_id: str) -> Progress:
@@ -140,7 +140,9 @@ class AnthropicBatches:
         c = batch.request_counts
         done = c.succeeded + c.errored + c.canceled + c.expired
         total = done + c.processing
-        return Progress("ended" if batch.processing_status == "ended" else "processing", done, total, "" if batch.processing_status != "canceling" else "canceling")
+        return Progress(
+            "ended" if batch.processing_status == "ended" else "processing", done, total, "" if batch.processing_status != "canceling" else "canceling"
+        )
 
     def results(self, batch_id: str) -> Results:
         results = Results()

@@ -47,7 +47,7 @@ class BatchDesk:
         if row is not None and row.error is not None:
             raise ProviderError(
                 f"{provider} model {model} (task {task!r}): the batch answered this request with an error: {row.error}",
-                hint="Fix what the error names, then resume the run with `retest resume RUN_ID` (without --batch it calls at once).",
+                hint="Fix what the error names (a prompt, a model, a setting), then run the line again; a resume would meet the same answer.",
             )
         if row is None:
             enqueue(self.store, self.run_id, Queued(custom_id, provider, base_url, model, endpoint, body))

@@ -159,9 +159,7 @@ def store_results(store: Store, batch_id: str, answers: dict[str, dict[str, Any]
             conn.execute("UPDATE batch_requests SET answer = ?, error = NULL WHERE batch_id = ? AND custom_id = ?", (canonical(answer), batch_id, custom_id))
         for custom_id, error in errors.items():
             conn.execute("UPDATE batch_requests SET error = ? WHERE batch_id = ? AND custom_id = ?", (redact_urls(error), batch_id, custom_id))
-        requeued = conn.execute(
-            "UPDATE batch_requests SET batch_id = NULL WHERE batch_id = ? AND answer IS NULL AND error IS NULL", (batch_id,)
-        ).rowcount
+        requeued = conn.execute("UPDATE batch_requests SET batch_id = NULL WHERE batch_id = ? AND answer IS NULL AND error IS NULL", (batch_id,)).rowcount
         conn.execute("UPDATE batches SET collected_at = ? WHERE id = ?", (_now(), batch_id))
     return requeued or 0
 
