@@ -9,9 +9,13 @@ short summaries (its low end), for:
   every role (the price table's cheapest entry whose status is "current");
 - with prompt caching: the cacheable share `evals/cache_share.py` measures
   (0% today: every prefix is below the providers' minimum), so the same price;
-- with a batch API: half the synchronous price, the discount OpenAI's Batch
-  API and Anthropic's Message Batches publish. Retest has no batch client yet
-  (issue 15 point 4), so this row is arithmetic, not a measurement.
+- with `--batch`: the estimate at the batch APIs' price (half, as OpenAI's
+  Batch API and Anthropic's Message Batches publish; `batch_discount` in
+  agent/llm/prices.toml);
+
+and, measured: the demo line replayed from its synchronous cassette and
+through the batch endpoints from cassettes/batch/ (`retest run --all examples/
+--batch --wait --replay cassettes/batch/`), each priced as the run reports it.
 
 The goal (issue 15): at most $0.05 per line of five claims with a small model.
 Estimates from measured token sizes and copied prices; nothing is called.
@@ -32,7 +36,6 @@ sys.path.insert(0, str(REPO))  # run as a script too
 LINE = REPO / "examples" / "bargaining-power.txt"
 RUN_DATE = dt.date(2026, 11, 29)  # the demo cassette's
 GOAL_USD = 0.05
-BATCH_DISCOUNT = 0.5
 
 
 def cheapest_current_model() -> str:
@@ -90,30 +93,61 @@ def rows() -> list[dict[str, Any]]:
                 "sync_high": _with_cache(estimate, cached, "high"),
             }
         )
+        batched = estimate_line(line, settings, RUN_DATE, batch=True)
         out.append(
-            {
-                "models": f"{label}, batch (arithmetic, not built)",
-                "uses": models,
-                "calls": estimate.calls,
-                "sync_low": low * BATCH_DISCOUNT,
-                "sync_high": high * BATCH_DISCOUNT,
-            }
+            {"models": f"{label}, --batch", "uses": models, "calls": batched.calls, "sync_low": batched.cost_low or 0.0, "sync_high": batched.cost_high or 0.0}
         )
     return out
+
+
+def measured_replays() -> dict[str, float]:
+    """The demo line's price as its runs report it: replayed synchronously, and through the batch endpoints (with the other example line)."""
+    import tempfile
+
+    from agent.batches import BatchClients, batch_traffic, settle
+    from agent.config import load_settings
+    from agent.library import run_library
+    from agent.runner import cassette_run_date, start_run
+    from agent.runs import run_usage
+    from agent.services import RunRequest
+    from agent.store import Store
+
+    settings, batch_dir = load_settings(), REPO / "cassettes" / "batch"
+    demo = REPO / "cassettes" / "demo" / "bargaining-power.yaml"
+    with tempfile.TemporaryDirectory() as home:
+        store = Store.open(Path(home) / "retest.db")
+        sync = start_run(LINE, RunRequest(mode="replay", cassette=demo, run_date=RUN_DATE, use_cache=False, settings=settings), store)
+
+        def request_for(path: Path) -> RunRequest:
+            cassette = batch_dir / f"{path.stem}.yaml"
+            return RunRequest(mode="replay", cassette=cassette, run_date=cassette_run_date(cassette), use_cache=False, settings=settings, batch=True)
+
+        library = run_library([LINE, REPO / "examples" / "ai-software-testing.txt"], request_for, store)
+        run_ids = [r.run_id for r in library.results if r.run_id]
+        with batch_traffic("replay", batch_dir / "batches.yaml"):
+            settle(store, BatchClients(settings, "replay"), run_ids, wait=True, poll_s=0)
+        batch = sum(u.cost_usd or 0.0 for u in run_usage(store, run_ids[0]))
+        store.close()
+    return {"sync_usd": sync.cost_usd or 0.0, "batch_usd": batch}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    table = rows()
+    table, measured = rows(), measured_replays()
     if args.json:
-        print(json.dumps(table, indent=2))
+        print(json.dumps({"estimates": table, "measured": measured}, indent=2))
         return 0
     print(f"The demo line (5 claims), estimated per line; goal at most ${GOAL_USD:.2f} with a small model")
     for row in table:
         met = "meets" if row["sync_high"] <= GOAL_USD else ("meets at short abstracts only" if row["sync_low"] <= GOAL_USD else "misses")
         print(f"  {row['models']:72} {row['calls']:>3} calls  ${row['sync_low']:.4f}-${row['sync_high']:.4f}  {met}")
+    ratio = measured["batch_usd"] / measured["sync_usd"] if measured["sync_usd"] else float("nan")
+    print(
+        f"Measured (the demo's replays, at its cassettes' token counts): synchronous ${measured['sync_usd']:.4f}, "
+        f"through the batch APIs ${measured['batch_usd']:.4f} ({ratio:.0%} of it)"
+    )
     return 0
 
 

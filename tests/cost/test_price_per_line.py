@@ -25,7 +25,7 @@ def test_each_choice_is_priced_synchronously_with_caching_as_measured_and_in_bat
     for sync, cached, batch in zip(table[0::3], table[1::3], table[2::3], strict=True):
         assert 0 < sync["sync_low"] < sync["sync_high"]
         assert (cached["sync_low"], cached["sync_high"]) == pytest.approx((sync["sync_low"], sync["sync_high"]))  # 0% cacheable today
-        assert batch["sync_high"] == sync["sync_high"] / 2 and batch["calls"] == sync["calls"] == 17
+        assert batch["sync_high"] == pytest.approx(sync["sync_high"] / 2) and batch["calls"] == sync["calls"] == 17
 
 
 def test_a_cached_share_lowers_the_price_by_the_cached_inputs_discount():
@@ -33,3 +33,11 @@ def test_a_cached_share_lowers_the_price_by_the_cached_inputs_discount():
     uncached, half = _with_cache(estimate, 0.0, "high"), _with_cache(estimate, 0.5, "high")
     assert uncached == pytest.approx(estimate.cost_high)
     assert 0 < half < uncached
+
+
+def test_the_measured_batch_replay_costs_half_the_synchronous_one():
+    from evals.price_per_line import measured_replays
+
+    measured = measured_replays()
+    assert measured["sync_usd"] > 0
+    assert measured["batch_usd"] == pytest.approx(measured["sync_usd"] / 2)
