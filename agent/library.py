@@ -175,7 +175,8 @@ def line_result(path: Path, outcome: RunOutcome, started: float, ended: float) -
         run_id=outcome.run.id,
         claims=len(outcome.line.prompt.claims) if outcome.line else 0,
         proposals=len(outcome.proposals),
-        arxiv_requests=outcome.requests_sent,
+        # Over all sittings: a batch run's searches were sent in its earlier ones.
+        arxiv_requests=max(outcome.requests_sent, outcome.requests.arxiv),
         model_calls=sum(u.calls for u in usage),
         input_tokens=sum(u.input_tokens for u in usage),
         output_tokens=sum(u.output_tokens for u in usage),

@@ -29,7 +29,7 @@ from agent.store import Store, connect_state_db
 
 CHECKPOINTS = "checkpoints.db"  # the runner's file name (agent.runner.CHECKPOINTS), not imported: that would load LangGraph
 PRUNABLE = (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.INTERRUPTED)
-NEVER_PRUNED = (RunStatus.AWAITING_REVIEW, RunStatus.RUNNING)
+NEVER_PRUNED = (RunStatus.AWAITING_REVIEW, RunStatus.RUNNING, RunStatus.WAITING)  # a waiting run resumes from its checkpoints
 DEFAULT_STATUSES = (RunStatus.COMPLETED,)
 _AGE = re.compile(r"(\d+)([hdw])")
 _UNITS = {"h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1)}

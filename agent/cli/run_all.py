@@ -177,7 +177,11 @@ def run_all(
         )  # fmt: skip
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     if template.batch:
-        outcome = _after_batches(outcome, store, wait=wait, poll_s=poll_s)
+        try:
+            outcome = _after_batches(outcome, store, wait=wait, poll_s=poll_s)
+        except KeyboardInterrupt:
+            err.print("interrupted: the runs wait for their batches, saved. Go on with: retest resume --waiting", markup=False, highlight=False)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     if quiet:
         quiet_lines(outcome.results)
     else:

@@ -346,7 +346,7 @@ def runs(
         typer.Option(
             "--prune",
             help="Remove the checkpoints of runs that ended more than --older-than ago, keeping each one's report (`retest report` still prints it). "
-            "Runs awaiting review or running are never pruned; a pruned run can no longer be reviewed again or resumed from its last step.",
+            "Runs awaiting review, running or waiting for a batch are never pruned; a pruned run can no longer be reviewed again or resumed from its last step.",
         ),
     ] = False,
     older_than: Annotated[

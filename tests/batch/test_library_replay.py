@@ -115,3 +115,14 @@ def test_flags_that_do_not_go_together_are_input_errors(args: list[str], needle:
     assert cli(args) == 2
     assert needle in capsys.readouterr().err
     assert list_runs(Store.open()) == []
+
+
+def test_a_waiting_run_is_never_pruned_and_cannot_be_reviewed_yet(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["run", str(EXAMPLES / "bargaining-power.txt"), "--batch", "--replay", str(BATCH / "bargaining-power.yaml")]) != 0
+    (run,) = list_runs(Store.open())
+    assert run.status is RunStatus.WAITING, "a batch that could not be submitted leaves the run waiting, its requests queued"
+    capsys.readouterr()
+    assert cli(["runs", "--prune", "--older-than", "0d", "--status", "waiting"]) == 2
+    assert "never pruned" in capsys.readouterr().err
+    assert cli(["review", run.id]) != 0
+    assert f"retest resume {run.id}" in capsys.readouterr().err
