@@ -31,8 +31,15 @@ def batch_cassette_for(cassette: Path | str | None) -> Path | None:
     return None if cassette is None else Path(cassette).parent / BATCHES_CASSETTE
 
 
-def check_batch_flags(*, batch: bool, wait: bool, record: bool, since_last: bool) -> None:
+def check_batch_flags(*, batch: bool, wait: bool, record: bool, since_last: bool, max_cost: float | None = None) -> None:
     """InputError for flags that do not go with --batch (or --wait without it)."""
+    if batch and max_cost is not None:
+        # The budget checks a call before it is sent; a batched call is paid when the provider runs the batch, after this
+        # process may have exited, so no check here could stop it.
+        raise InputError(
+            "--max-cost does not go with --batch yet: a batch is paid when the provider runs it, which no check here can stop",
+            hint="Estimate it first with --dry-run --batch, or cap spending in the provider's console.",
+        )
     if wait and not batch:
         raise InputError("--wait goes with --batch", hint="Add --batch, or leave --wait out.")
     if batch and record and not wait:

@@ -192,7 +192,7 @@ def run(
 
         retest run --all examples/ --batch --wait --replay cassettes/batch/
     """
-    check_batch_flags(batch=batch, wait=wait, record=record is not None, since_last=since_last)
+    check_batch_flags(batch=batch, wait=wait, record=record is not None, since_last=since_last, max_cost=max_cost)
     if replay and record:
         raise InputError("--replay and --record exclude each other", hint="Replay a cassette, or record a new one, not both.")
     mode: Mode = "replay" if replay else "record" if record else "live"

@@ -109,6 +109,7 @@ def test_the_batch_estimate_is_within_a_quarter_of_the_replay(batch_library: dic
         (["run", str(EXAMPLES / "bargaining-power.txt"), "--batch", "--record", "x.yaml"], "--record with --batch needs --wait"),
         (["run", "--all", str(EXAMPLES), "--batch", "--since-last"], "do not go together"),
         (["resume"], "give a RUN_ID, or --waiting"),
+        (["run", "--all", str(EXAMPLES), "--batch", "--max-cost", "1"], "--max-cost does not go with --batch"),
     ],
 )
 def test_flags_that_do_not_go_together_are_input_errors(args: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
