@@ -295,6 +295,7 @@ def resume(
         raise InputError("give a RUN_ID, or --waiting for every run waiting for a batch", hint="`retest runs` lists the runs and their status.")
     store = Store.open()
     if waiting or get_run(store, run_id or "").status is RunStatus.WAITING:
+        check_batch_flags(batch=True, wait=wait, record=False, since_last=False, max_cost=max_cost)
         _resume_batches(store, run_id, wait=wait, poll_s=poll)
         return
     view = ProgressView()
