@@ -32,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 
 from agent.config import ROLES, Role, Settings
 from agent.errors import ConfigError
-from agent.graph.tasks import JUDGE, SCREEN, TASKS
+from agent.graph.tasks import JUDGE, READ_ANCHORS, SCREEN, TASKS
 from agent.line.checks import not_retestable
 from agent.line.models import Line
 from agent.llm.base import total_cost
@@ -164,6 +164,9 @@ def estimate_line(
     retestable = claims - len(skipped)
     kept = len({c.id for c in line.prompt.claims if c.id not in skipped} & set(carried))
     calls = calls_per_task(retestable, kept)
+    if not line.prompt.anchors or (kept and kept == retestable):
+        # No anchor to read; or a since-last run that changes no claim, which carries the last run's reading (read_anchors).
+        calls[READ_ANCHORS.node] = 0
     roles = []
     for role in ROLES:
         mine = [(sizes.tasks[node], n) for node, n in calls.items() if sizes.tasks[node].role == role]

@@ -7,9 +7,10 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.errors import ConfigError
+from agent.graph.anchor_fit import all_fits, fit_line
 from agent.graph.anchoring import link_basis
 from agent.graph.claim_dates import ClaimDateCheck, date_checks
-from agent.graph.records import AnchorCheck, ClaimResult, Contradiction, ResearchQuestion, SearchedQuery, UngroundedCitation, UsageRecord
+from agent.graph.records import AnchorCheck, AnchorFit, ClaimResult, Contradiction, ResearchQuestion, SearchedQuery, UngroundedCitation, UsageRecord
 from agent.graph.since_last import SinceLastSummary
 from agent.graph.since_last_changes import what_changed_lines
 from agent.graph.task_answers import TaskAnswer, task_answers
@@ -58,6 +59,7 @@ class Report(BaseModel):
         default=None, description="With --since-last: what changed since the line's last run (the report opens with it)."
     )
     links: dict[str, str] = Field(default_factory=dict, description="'A1 -> C2' -> why the anchor was linked to that claim.")
+    anchor_fits: list[AnchorFit] = Field(default_factory=list, description="Each verified anchor read against each claim it is linked to, with its quote.")
     dates: list[ClaimDateCheck] = Field(default_factory=list, description="Each claim's date against its anchors and the supporting work found.")
     tasks: list[TaskAnswer] = Field(default_factory=list, description="Each numbered task of the line's prompt and the output that answers it.")
     cost_by_node: list[CostLine]
@@ -115,6 +117,7 @@ def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...]
         claim_sources=state.get("claim_sources", {}),
         since_last=state.get("since_last"),
         links=_links(line, state.get("anchor_checks", [])) if line else {},
+        anchor_fits=all_fits(state.get("anchor_checks", [])),
         dates=date_checks(line, state.get("anchor_checks", []), results, state.get("papers", {})) if line else [],
         tasks=task_answers(line.prompt.tasks, [results[k] for k in sorted(results)], state.get("contradictions", []), state.get("questions", []))
         if line
@@ -196,10 +199,11 @@ def _citation_lines(rep: Report) -> list[str]:
     return [*out, ""]
 
 
-def _result_lines(r: ClaimResult, claim: str, papers: dict[str, Paper]) -> list[str]:
+def _result_lines(r: ClaimResult, claim: str, papers: dict[str, Paper], fits: list[AnchorFit] | None = None) -> list[str]:
     v = r.verdict
     anchors = ", ".join(r.anchored_by) if r.anchored_by else "rests on no anchor"
     out = [f"### {r.claim_id}: {v.verdict if v else 'not judged'}", "", f"> {claim}", "", f"Anchors: {anchors}."]
+    out += [f"- anchor fit: {_citable(fit_line(f), papers)}" for f in fits or []]
     if v:
         out += ["", _citable(v.rationale, papers)]
     if r.error:
@@ -232,11 +236,16 @@ def _failed_step_lines(rep: Report, node: str) -> list[str]:
     return [f"- **step {node} failed**: {_citable(why, rep.papers)}"] if why else []
 
 
+MODEL_LINK = "linked by the model reading the anchor's abstract against the claims"
+
+
 def _links(line: Line, checks: list[AnchorCheck]) -> dict[str, str]:
     anchors = {a.id: a for a in line.prompt.anchors}
     claims = {c.id: c for c in line.prompt.claims}
     return {
-        f"{check.anchor_id} -> {claim_id}": link_basis(anchors[check.anchor_id], claims[claim_id])
+        f"{check.anchor_id} -> {claim_id}": MODEL_LINK
+        if check.link_basis == "model"
+        else f"word overlap: {link_basis(anchors[check.anchor_id], claims[claim_id])}"
         for check in checks
         for claim_id in check.claims
         if check.anchor_id in anchors and claim_id in claims
@@ -246,8 +255,15 @@ def _links(line: Line, checks: list[AnchorCheck]) -> dict[str, str]:
 def _link_lines(rep: Report) -> list[str]:
     if not rep.links:
         return []
-    head = "Each anchor's claim, by word overlap with its cited title (the line does not say which claim an anchor backs):"
+    head = "Each anchor's claim and the basis of the link (the line does not say which claim an anchor backs):"
     return [head, "", *(f"- {link}: {why}" for link, why in rep.links.items()), ""]
+
+
+def _fit_lines(rep: Report) -> list[str]:
+    """How far each verified anchor's abstract carries the claims it is linked to; why nobody read them when the call failed."""
+    if not rep.anchor_fits and "read_anchors" not in rep.failed_steps:
+        return []
+    return ["## Anchor fit", "", *(f"- {_citable(fit_line(f), rep.papers)}" for f in rep.anchor_fits), *_failed_step_lines(rep, "read_anchors"), ""]
 
 
 def _task_lines(rep: Report) -> list[str]:
@@ -286,13 +302,14 @@ def render_markdown(rep: Report) -> str:
         *_notice_lines(rep),
         "",
         *(_link_lines(rep)),
+        *_fit_lines(rep),
         *_date_lines(rep),
         *_citation_lines(rep),
         "## Verdicts",
         "",
     ]
     for r in rep.results:
-        out += _result_lines(r, rep.claims.get(r.claim_id, ""), rep.papers)
+        out += _result_lines(r, rep.claims.get(r.claim_id, ""), rep.papers, [f for f in rep.anchor_fits if f.claim_id == r.claim_id])
     out += ["## Strongest contradicting work", ""]
     out += [f'- {cite_key(c.arxiv_id)} ({c.published}) {c.title} — against {c.claim_id}, {c.confidence:.2f}: "{c.quote}"' for c in rep.contradictions] or [
         "- none inside the window"

@@ -42,9 +42,17 @@ TASK_BY_SCHEMA = {
     "Verdict": "judge",
     "QuestionSet": "propose_questions",
     "DraftSet": "draft_proposals",
+    "AnchorReadings": "read_anchors",
 }
 # Anthropic's output schema carries no name: a task is known by its answer's fields.
-TASK_BY_FIELD = {"verdict": "judge", "questions": "propose_questions", "changes": "draft_proposals", "findings": "screen", "queries": "plan_queries"}
+TASK_BY_FIELD = {
+    "verdict": "judge",
+    "questions": "propose_questions",
+    "changes": "draft_proposals",
+    "findings": "screen",
+    "queries": "plan_queries",
+    "anchors": "read_anchors",
+}
 
 
 def _text(content: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.graph.records import Stance, VerdictKind
+from agent.graph.records import FitKind, Stance, VerdictKind
 from agent.proposals import ProposalKind
 
 
@@ -73,3 +73,20 @@ class DraftedChange(_Answer):
 
 class DraftSet(_Answer):
     changes: list[DraftedChange]
+
+
+class ClaimFit(_Answer):
+    claim_id: str = Field(description="A claim ID of the line, e.g. C2.")
+    fit: FitKind
+    quote: str = Field(description="Copied exactly from this anchor's abstract, showing the fit.")
+    not_backed: str | None = Field(description="For backs_part: the part of the claim the abstract does not back; else null.")
+    revised: str | None = Field(description="Unless the fit is backs: the claim reworded to say only what the abstract backs, or null.")
+
+
+class AnchorReading(_Answer):
+    anchor_id: str = Field(description="An anchor ID listed, e.g. A1.")
+    claims: list[ClaimFit] = Field(min_length=1, description="The claim(s) the anchor is cited for, each with its fit.")
+
+
+class AnchorReadings(_Answer):
+    anchors: list[AnchorReading]

@@ -1,7 +1,7 @@
 """The re-test graph. `build_graph()` returns the uncompiled builder; callers compile it
 with their own checkpointer (SQLite in the CLI, memory in tests).
 
-    START -> verify_anchors -> [claim x N, in parallel via Send:
+    START -> verify_anchors -> read_anchors -> [claim x N, in parallel via Send:
                                 plan_queries -> search -> find_source -> screen -> judge,
                                 or judge alone for a claim dated after the run date]
           -> find_contradictions -> propose_questions -> draft_proposals
@@ -26,6 +26,7 @@ from agent.graph.nodes.find_source import find_source
 from agent.graph.nodes.judge import judge
 from agent.graph.nodes.plan_queries import plan_queries
 from agent.graph.nodes.propose_questions import propose_questions
+from agent.graph.nodes.read_anchors import read_anchors
 from agent.graph.nodes.recall import nothing_moved, prior_for, recall
 from agent.graph.nodes.review import review
 from agent.graph.nodes.screen import screen
@@ -103,6 +104,7 @@ def build_graph(context_schema: type[RunContext] = RunContext) -> StateGraph[Run
     """The run's graph, uncompiled; `context_schema` is what LangGraph coerces a run's context dict into (agent.server)."""
     g = StateGraph(RunState, context_schema=context_schema)
     g.add_node("verify_anchors", verify_anchors)
+    g.add_node("read_anchors", read_anchors)  # one call: links and fits of every verified anchor (agent.graph.anchor_fit)
     g.add_node(CLAIM_NODE, build_claim_graph().compile())
     g.add_node("find_contradictions", find_contradictions)
     g.add_node("propose_questions", propose_questions)
@@ -110,7 +112,8 @@ def build_graph(context_schema: type[RunContext] = RunContext) -> StateGraph[Run
     g.add_node("ground_check", ground_and_check)  # and, with citation sources on, the retraction check (agent.graph.retractions)
     g.add_node(REVIEW_NODE, review)
     g.add_edge(START, "verify_anchors")
-    g.add_conditional_edges("verify_anchors", fan_out, ["claim"])
+    g.add_edge("verify_anchors", "read_anchors")
+    g.add_conditional_edges("read_anchors", fan_out, ["claim"])
     g.add_edge("claim", "find_contradictions")
     g.add_conditional_edges("find_contradictions", _after_contradictions)
     g.add_edge("propose_questions", "draft_proposals")

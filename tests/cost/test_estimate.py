@@ -51,7 +51,7 @@ def test_claims_the_run_cannot_retest_make_no_calls() -> None:
 
 def test_per_claim_tasks_come_from_the_claim_branch() -> None:
     assert per_claim_nodes() & {t.node for t in TASKS} == {"plan_queries", "screen", "judge"}
-    assert calls_per_task(3) == {"plan_queries": 3, "screen": 3, "judge": 3, "propose_questions": 1, "draft_proposals": 1}
+    assert calls_per_task(3) == {"read_anchors": 1, "plan_queries": 3, "screen": 3, "judge": 3, "propose_questions": 1, "draft_proposals": 1}
 
 
 def test_prices_follow_the_configured_models() -> None:

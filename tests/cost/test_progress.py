@@ -36,7 +36,7 @@ def test_the_view_shows_calls_cost_and_the_time_left_at_the_pace_so_far() -> Non
     clock = Clock()
     view = ProgressView(clock=clock)
     view(RunStarted(run_id="r", claims=["C1", "C2", "C3", "C4", "C5"], steps=["verify_anchors"]))
-    assert view.expected_calls == 17, "three calls a claim and two for the line"
+    assert view.expected_calls == 18, "three calls a claim and three for the line"
     assert not any("model calls" in line for line in view.status_lines())
     clock.now += 10
     view(_call(0.001))
@@ -44,7 +44,7 @@ def test_the_view_shows_calls_cost_and_the_time_left_at_the_pace_so_far() -> Non
     view.live.stop()
     (calls,) = [line for line in view.status_lines() if "model calls" in line]
     # 10 s for 2 calls: 15 more take about 75 s.
-    assert calls == "2 of about 17 model calls, $0.0030 so far; about 1 min 15 s left"
+    assert calls == "2 of about 18 model calls, $0.0030 so far; about 1 min 20 s left"
     view(_call(None))
     view.live.stop()
     assert "unknown so far" in " ".join(view.status_lines()), "an unknown price makes the total unknown, never a partial sum"

@@ -50,7 +50,13 @@ class ScriptedModel:
             with self._lock:
                 self.calls.append((task, data))
                 self.budgets.append((task, max_tokens))
-            answer = self.script(task, instructions, data)
+            try:
+                answer = self.script(task, instructions, data)
+            except KeyError:
+                if task != "read_anchors":
+                    raise
+                # A script written before anchors were read answers as a model that read none: the run keeps its word-overlap links.
+                answer = {"anchors": []}
             where = f"task {task!r} on {self.model_string}"
             needed = self.needs.get(task, 50)
             usage = Usage(input_tokens=len(data) // 4, output_tokens=min(needed, max_tokens), model=self.model_string, cost_usd=None)

@@ -38,7 +38,7 @@ def _only_run(store: Store):
 def test_demo_replays_end_to_end(capsys):
     assert cli(["run", str(LINE), "--replay", str(CASSETTE)]) == 0
     out = capsys.readouterr().out
-    assert "retest review" in out and "9 proposals" in out
+    assert "retest review" in out and "13 proposals" in out
     run, state, waiting = _only_run(Store.open())
     assert run.status is RunStatus.AWAITING_REVIEW and waiting == ("review",)
     assert str(run.run_date) == "2026-11-29", "replay takes the cassette's run date"
@@ -54,7 +54,7 @@ def test_demo_replays_end_to_end(capsys):
         for evidence in proposal.evidence:
             assert evidence.arxiv_id in papers and evidence.quote in papers[evidence.arxiv_id].summary
     assert state["ungrounded"] == []
-    assert sum(u.calls for u in run_usage(Store.open(), run.id)) == 17
+    assert sum(u.calls for u in run_usage(Store.open(), run.id)) == 18
 
 
 def test_demo_report_names_everything(capsys):
@@ -106,9 +106,9 @@ def test_resume_after_kill_finishes_without_repeating_work(tmp_path):
     run_after, state, waiting = load_state(run.id, Store.open())
     assert run_after.status is RunStatus.AWAITING_REVIEW and waiting == ("review",)
     assert {k: r.verdict.verdict for k, r in state["claim_results"].items()} == EXPECTED_VERDICTS
-    assert [p.id for p in state["proposals"]] == [f"P{i}" for i in range(1, 10)], "no duplicated proposals"
+    assert [p.id for p in state["proposals"]] == [f"P{i}" for i in range(1, 14)], "no duplicated proposals"
     calls = [(u.node, u.claim_id) for u in state["usage"]]
-    assert len(calls) == len(set(calls)) == 17, "no model call repeated or lost across the kill"
+    assert len(calls) == len(set(calls)) == 18, "no model call repeated or lost across the kill"
     assert re.search(r"C3\s.*strengthened", resumed.stdout)
 
 
@@ -142,7 +142,7 @@ def test_a_run_failing_late_keeps_the_cost_of_the_calls_it_made(tmp_path, capsys
     assert "draft_proposals" in capsys.readouterr().err
     failed = list_runs(Store.open())[0]
     assert failed.status is RunStatus.FAILED
-    assert sum(u.calls for u in run_usage(Store.open(), failed.id)) == 16, "every call before the miss is accounted for"
+    assert sum(u.calls for u in run_usage(Store.open(), failed.id)) == 17, "every call before the miss is accounted for"
 
 
 def test_resume_refuses_a_run_another_live_process_is_executing(capsys):

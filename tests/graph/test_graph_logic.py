@@ -157,7 +157,7 @@ def test_full_run_verdicts_anchors_and_grounded_proposals(line):
     assert kinds.count("replace_anchor") == 1 and kinds.count("add_question") == 2
     assert all(p.grounded for p in state["proposals"]) and state["ungrounded"] == []
     assert state["questions"][0].motivated_by == ["C1"], "an unknown claim ID from the model is dropped"
-    assert len(model.calls) == 2 * 3 + 2, "plan, screen, judge per claim; questions and drafts once"
+    assert len(model.calls) == 2 * 3 + 3, "plan, screen, judge per claim; anchors, questions and drafts once"
 
 
 def test_citation_never_retrieved_is_removed_and_reported(line):
@@ -429,7 +429,7 @@ def test_the_report_says_why_each_quote_was_dropped():
 
 # Unusable answers: ScriptedModel raises what the real clients raise (a truncation, a refusal, InvalidAnswer after the retry).
 SEARCHED = {"wages": ["2606.10127", "2605.03210"], "partner": ["2602.17293"]}
-MODEL_TASKS = ("plan_queries", "screen", "judge", "propose_questions", "draft_proposals")
+MODEL_TASKS = ("read_anchors", "plan_queries", "screen", "judge", "propose_questions", "draft_proposals")
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "yes", "lots", "2.5"])

@@ -63,8 +63,8 @@ def test_decision_saved_before_a_crash_reaches_the_graph_next_time(demo: Demo, m
 def test_unknown_proposal_is_refused_before_anything_is_saved(demo: Demo):
     with demo.store() as store:
         review = load_review(store, demo.run_id)
-        with pytest.raises(InputError, match="no proposal 'P10'.*P1, P2"):
-            submit(store, review, [make_decision("P1", DecisionKind.ACCEPT), make_decision("P10", DecisionKind.ACCEPT)])
+        with pytest.raises(InputError, match="no proposal 'P99'.*P1, P2"):
+            submit(store, review, [make_decision("P1", DecisionKind.ACCEPT), make_decision("P99", DecisionKind.ACCEPT)])
         assert decision_history(store, demo.run_id) == []
 
 
@@ -75,4 +75,4 @@ def test_closed_review_takes_no_more_decisions(demo: Demo):
         assert review.run.status is RunStatus.COMPLETED and review.pending == [] and not review.open
         with pytest.raises(InputError, match="review is closed"):
             submit(store, review, [make_decision("P1", DecisionKind.REJECT)])
-        assert len(decision_history(store, demo.run_id)) == 9
+        assert len(decision_history(store, demo.run_id)) == 13

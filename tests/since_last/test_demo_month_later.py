@@ -47,7 +47,7 @@ def test_without_a_last_run_since_last_is_a_full_run_with_changes_to_review(caps
     run = list_runs(Store.open())[0]
     assert code == ExitCode.CHANGES_TO_REVIEW
     assert capsys.readouterr().out.strip() == f"bargaining-power: changes to review: retest review {run.id}"
-    assert sum(u.calls for u in run_usage(Store.open(), run.id)) == 17
+    assert sum(u.calls for u in run_usage(Store.open(), run.id)) == 18
 
 
 def test_run_all_since_last_quiet_exits_0_when_nothing_changed(after_full_run, tmp_path, capsys) -> None:
@@ -88,7 +88,7 @@ def test_runs_line_lists_the_history_of_verdicts(after_full_run, capsys) -> None
     history = json.loads(capsys.readouterr().out)
     assert [h["run_date"] for h in history] == ["2026-11-29", "2026-12-29"]
     assert [h["since_last"] for h in history] == [None, after_full_run]
-    assert [h["calls"] for h in history] == [17, 0]
+    assert [h["calls"] for h in history] == [18, 0]
     assert history[0]["verdicts"] == history[1]["verdicts"] and history[1]["verdicts"]["C1"] == "qualified"
 
 

@@ -50,7 +50,7 @@ def test_a_pruned_last_run_is_built_on_from_its_kept_report(pruned_full_run, cap
     # And the line's history still lists it.
     assert cli(["runs", "--line", "bargaining-power", "--json"]) == 0
     history = json.loads(capsys.readouterr().out)
-    assert [(h["run_id"], h["calls"]) for h in history] == [(pruned_full_run, 17), (second.id, 0)]
+    assert [(h["run_id"], h["calls"]) for h in history] == [(pruned_full_run, 18), (second.id, 0)]
 
 
 def _strip_kept_report(run_id: str, key: str) -> None:
@@ -71,7 +71,7 @@ def test_a_pruned_run_whose_report_lacks_what_a_plan_needs_is_said_and_the_run_i
     assert code == ExitCode.CHANGES_TO_REVIEW, captured.err
     assert f"bargaining-power: the last run, {pruned_full_run}, was pruned: re-testing in full" in captured.err
     second = list_runs(Store.open())[0]
-    assert sum(u.calls for u in run_usage(Store.open(), second.id)) == 17  # a full run
+    assert sum(u.calls for u in run_usage(Store.open(), second.id)) == 18  # a full run
 
 
 def test_a_pruned_run_whose_record_lacks_the_line_is_said_too(pruned_full_run, capsys) -> None:

@@ -57,7 +57,7 @@ def test_a_changed_claim_alone_is_re_tested_in_full() -> None:
     plan = build_plan(changed, "first", FIRST, {**first, "decisions": {}})
     model = ScriptedModel(script())
     second = run(changed, LATER, model, source(LATER), plan)
-    assert _tasks(model) == ["draft_proposals", "judge C2", "plan_queries C2", "propose_questions", "screen C2"]
+    assert _tasks(model) == ["draft_proposals", "judge C2", "plan_queries C2", "propose_questions", "read_anchors", "screen C2"]
     screened = next(data for task, data in model.calls if task == "screen C2")
     assert "2511.16769" in screened  # screened again: the claim is not the one it was screened for
     text = "\n".join(what_changed_lines(second["since_last"]))
@@ -105,7 +105,17 @@ def test_a_run_without_a_plan_is_unchanged() -> None:
     """Without --since-last nothing carries: every claim is planned, screened and judged, and no summary is kept."""
     model = ScriptedModel(script())
     state = run(make_line(), LATER, model, source(LATER))
-    assert _tasks(model) == ["draft_proposals", "judge C1", "judge C2", "plan_queries C1", "plan_queries C2", "propose_questions", "screen C1", "screen C2"]
+    assert _tasks(model) == [
+        "draft_proposals",
+        "judge C1",
+        "judge C2",
+        "plan_queries C1",
+        "plan_queries C2",
+        "propose_questions",
+        "read_anchors",
+        "screen C1",
+        "screen C2",
+    ]
     assert "since_last" not in state
 
 

@@ -39,12 +39,17 @@ def test_an_abstract_holding_a_script_and_a_forged_link_is_printed_as_text(demo:
 def test_the_runs_list_and_the_report_show_the_run(demo: Demo) -> None:
     web, _ = client(demo)
     runs = web.get("/")
-    assert runs.status_code == 200 and demo.run_id in runs.text and "9 waiting" in runs.text
+    assert runs.status_code == 200 and demo.run_id in runs.text and "13 waiting" in runs.text
     report = web.get(f"/runs/{demo.run_id}")
     assert report.status_code == 200 and "Verdicts" in report.text and "Cost and calls" in report.text
     # The page shows what the terminal report shows: each claim's date check, each task's answer, each anchor's link.
     assert "C2 is dated ~2026; its anchor A1 (arXiv:2507.13524) was first submitted 2025-07" in report.text
-    assert "<strong>Task 3</strong>" in report.text and "A4 -&gt; C5: shares no word with the cited title" in report.text
+    assert "<strong>Task 3</strong>" in report.text and "A4 -&gt; C5: linked by the model reading the anchor&#39;s abstract" in report.text
+    # The verdict table and the anchor section show each anchor's fit with its quote (issue 12 point 1).
+    table = report.text.split("<h2>Verdicts</h2>", 1)[1].split("</table>", 1)[0]
+    assert "<th>Anchor fit</th>" in table and "backs part of it" in table and "is about something else" in table
+    assert "<q>a human and an AI agent resolve a disagreement through a structured argumentative dialogue</q>" in table
+    assert "<h2>Anchor fit</h2>" in report.text and report.text.count('class="chip fit-') == 8, "four fits, in the table and in the list"
 
 
 def test_a_post_without_the_csrf_token_is_refused_and_decides_nothing(demo: Demo) -> None:

@@ -1,7 +1,7 @@
 """draft_proposals: every change a separate, reviewable proposal with evidence.
 
-Anchor corrections and research questions are drafted by code from what the
-run verified; claim revisions, new notes and flags by the writer model. A draft
+Anchor corrections, anchors that do not carry their claims (agent.graph.anchor_fit)
+and research questions are drafted by code from what the run verified; claim revisions, new notes and flags by the writer model. A draft
 truncated at its budget is asked for once more with twice the budget
 (`agent.graph.line_tasks`); truncated again, or otherwise unusable, it leaves no
 model-drafted proposal, the reason in `failed_steps`, and the code-drafted ones
@@ -14,6 +14,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agent.graph.anchor_fit import all_fits, fit_changes
 from agent.graph.answers import DraftSet
 from agent.graph.claim_dates import DateFit, as_claim_date, date_checks
 from agent.graph.context import RunContext, run_line, services
@@ -167,6 +168,8 @@ def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
     for q in state.get("questions", []):
         why = f"Motivated by the verdicts on {', '.join(q.motivated_by) or 'the line as a whole'}" + (f" (task {q.task})." if q.task else ".")
         changes.append(dict(kind=ProposalKind.ADD_QUESTION, target="line", before="", after=q.text, rationale=why, evidence=[]))
+    # Last, so that the numbering of the proposals drafted before anchors were read stays as it was.
+    changes += fit_changes(all_fits(state.get("anchor_checks", [])), line, papers)  # anchors that do not carry their claims (read_anchors)
     proposals = [Proposal(id=f"P{i}", **change) for i, change in enumerate(changes, start=1)]
     if summary is not None:
         # A proposal accepted before, or rejected before with no new evidence, is not proposed again.

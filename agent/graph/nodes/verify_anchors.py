@@ -93,7 +93,8 @@ def verify_anchors(state: RunState, runtime: Runtime[RunContext]) -> dict:
         ]
         firsts = _lookup(source, [f"{i}v1" for i in changed])
     checks = [
-        kept[a.id].model_copy(update={"claims": supports[a.id]})
+        # A kept check the model linked keeps its links and fits (read_anchors carries them); the others are linked by word overlap.
+        kept[a.id].model_copy(update={"claims": supports[a.id]} if kept[a.id].link_basis != "model" else {})
         if a.id in kept
         else _check(a, found[a.arxiv_id], firsts.get(f"{a.arxiv_id}v1"), supports[a.id])
         for a in anchors

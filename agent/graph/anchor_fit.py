@@ -1,0 +1,153 @@
+"""Anchor fit (issue 12 points 1 and 3): which claim each anchor is cited for, and how far its abstract carries it.
+
+One model call per line reads every verified anchor's abstract against the
+line's claims (agent.graph.nodes.read_anchors). Its answer is data: this module
+keeps only readings of the line's own verified anchors and links to the line's
+own claims, checks every quote against the anchor's abstract like every quote
+in the run (agent.graph.evidence), and downgrades a fit whose quote fails the
+check to cannot_tell. An anchor the model did not read usably keeps its word
+overlap link (agent.graph.anchoring) and has no fit: nobody read it.
+
+Proposals follow by code for each anchor that does not fully back its claim:
+a revision to what the anchor backs where the model worded one and the anchor
+backs part of it, otherwise a flag that the claim rests on an anchor that does
+not carry it. Each cites the anchor with its checked quote, so the ground
+check holds it to the same rule as every proposal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from agent.graph.answers import AnchorReadings
+from agent.graph.evidence import MIN_QUOTE_WORDS, normalise_space, quote_problem, quote_words
+from agent.graph.records import FIT_LABELS, AnchorCheck, AnchorFit, FitKind
+from agent.line.doi import cite_key
+from agent.line.models import Line
+from agent.proposals import Evidence, ProposalKind
+from agent.sources.models import LookupStatus, Paper
+
+# Fits that leave a claim resting on an anchor that does not carry it all: each gets a proposal.
+NOT_CARRIED = (FitKind.BACKS_PART, FitKind.DOES_NOT_BACK, FitKind.SOMETHING_ELSE)
+
+
+def readable(checks: Sequence[AnchorCheck], papers: Mapping[str, Paper]) -> list[AnchorCheck]:
+    """The anchors whose abstract the run retrieved: found on arXiv, their paper among the run's verified ones."""
+    return [c for c in checks if c.status is LookupStatus.FOUND and c.arxiv_id in papers]
+
+
+def _quote_note(quote: str, abstract: str) -> str | None:
+    """Why `quote` cannot show a fit, or None when it can: in the abstract, and long enough to carry something."""
+    problem = quote_problem(quote, abstract)
+    if problem is not None:
+        return problem
+    if quote_words(quote) < MIN_QUOTE_WORDS:
+        return f"the quote is too short to show anything (fewer than {MIN_QUOTE_WORDS} words)"
+    return None
+
+
+def fits_from(answer: AnchorReadings, checks: Sequence[AnchorCheck], papers: Mapping[str, Paper], claim_ids: Sequence[str]) -> list[AnchorFit]:
+    """The usable part of the model's answer, as checked fits in the anchors' order.
+
+    A reading of an ID that is not one of `checks`, a link to a claim not in
+    `claim_ids`, and a second reading of the same anchor and claim are dropped.
+    """
+    by_id = {c.anchor_id: c for c in checks}
+    known = set(claim_ids)
+    seen: set[tuple[str, str]] = set()
+    fits: list[AnchorFit] = []
+    for reading in answer.anchors:
+        check = by_id.get(reading.anchor_id.strip())
+        if check is None:
+            continue
+        abstract = papers[check.arxiv_id].summary
+        for item in reading.claims:
+            claim_id = item.claim_id.strip()
+            if claim_id not in known or (check.anchor_id, claim_id) in seen:
+                continue
+            seen.add((check.anchor_id, claim_id))
+            quote = normalise_space(item.quote)
+            note = _quote_note(quote, abstract)
+            fit = item.fit if note is None else FitKind.CANNOT_TELL
+            fits.append(
+                AnchorFit(
+                    anchor_id=check.anchor_id,
+                    arxiv_id=check.arxiv_id,
+                    claim_id=claim_id,
+                    fit=fit,
+                    quote=quote if note is None else "",
+                    not_backed=normalise_space(item.not_backed or "") if fit is FitKind.BACKS_PART else "",
+                    revised=normalise_space(item.revised or "") if fit in NOT_CARRIED else "",
+                    note=f"{FIT_LABELS[item.fit]} by the model's reading, but its quote {quote!r} failed the check: {note}" if note else "",
+                )
+            )
+    order = {c.anchor_id: i for i, c in enumerate(checks)}
+    return sorted(fits, key=lambda f: order[f.anchor_id])
+
+
+def relinked(checks: Sequence[AnchorCheck], fits: Sequence[AnchorFit]) -> list[AnchorCheck]:
+    """The anchor checks with the model's links and fits where it read the anchor; the others keep their word-overlap links."""
+    read: dict[str, list[AnchorFit]] = {}
+    for f in fits:
+        read.setdefault(f.anchor_id, []).append(f)
+    return [
+        c.model_copy(update={"claims": [f.claim_id for f in read[c.anchor_id]], "link_basis": "model", "fits": read[c.anchor_id]}) if c.anchor_id in read else c
+        for c in checks
+    ]
+
+
+def all_fits(checks: Sequence[AnchorCheck]) -> list[AnchorFit]:
+    """Every anchor's fits, in the line's anchor order."""
+    return [f for c in checks for f in c.fits]
+
+
+def anchored_by(line: Line, checks: Sequence[AnchorCheck]) -> dict[str, list[str]]:
+    """Claim ID -> the anchor IDs linked to it, in the line's anchor order."""
+    return {c.id: [a.anchor_id for a in checks if c.id in a.claims] for c in line.prompt.claims}
+
+
+def _label(fit: AnchorFit) -> str:
+    return f"{fit.anchor_id} ({cite_key(fit.arxiv_id)})"
+
+
+def fit_changes(fits: Sequence[AnchorFit], line: Line, papers: Mapping[str, Paper]) -> list[dict]:
+    """A proposal for every anchor that does not fully back its claim: revise the claim to what it backs, or flag it."""
+    claims = {c.id: c for c in line.prompt.claims}
+    changes = []
+    for fit in fits:
+        claim, paper = claims.get(fit.claim_id), papers.get(fit.arxiv_id)
+        if fit.fit not in NOT_CARRIED or claim is None or paper is None:
+            continue
+        evidence = [Evidence(arxiv_id=paper.arxiv_id, quote=fit.quote, title=paper.title, published=paper.published)]
+        before = f"{claim.text} ({claim.date.text})"
+        missing = f" It does not back: {fit.not_backed}." if fit.not_backed else ""
+        why = f"{claim.id} rests on anchor {_label(fit)}, whose abstract {FIT_LABELS[fit.fit]}.{missing}"
+        if fit.fit is FitKind.BACKS_PART and fit.revised:
+            changes.append(
+                dict(
+                    kind=ProposalKind.REVISE_CLAIM,
+                    target=claim.id,
+                    before=before,
+                    after=fit.revised,
+                    rationale=why + " The revision keeps what it backs.",
+                    evidence=evidence,
+                )
+            )
+            continue
+        carries = "carries only part of it" if fit.fit is FitKind.BACKS_PART else "does not carry it"
+        after = f"{claim.id} rests on anchor {_label(fit)}, which {carries}: its abstract {FIT_LABELS[fit.fit]}.{missing}"
+        said = f' Its abstract says: "{fit.quote}".' if fit.quote else ""
+        changes.append(dict(kind=ProposalKind.FLAG, target=claim.id, before=before, after=after, rationale=why + said, evidence=evidence))
+    return changes
+
+
+def fit_line(fit: AnchorFit) -> str:
+    """One fit as the report says it: the anchor, the claim, the fit, the quote, and why a fit was downgraded."""
+    said = f"{fit.anchor_id} -> {fit.claim_id}: {FIT_LABELS[fit.fit]}"
+    if fit.not_backed:
+        said += f" (not: {fit.not_backed})"
+    if fit.quote:
+        said += f': "{fit.quote}"'
+    if fit.note:
+        said += f" ({fit.note})"
+    return said
