@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.evaluate.ratio import Ratio
-from agent.evaluate.suite import AnchorOutcome, ClaimExpect
+from agent.evaluate.suite import AnchorOutcome, ClaimExpect, FitExpect
 from agent.graph.evidence import base_id, normalise_space, quote_in
 from agent.graph.records import AnchorCheck, ClaimResult, DateCheck, Stance, UsageRecord, VerdictKind
 from agent.line.citable import cited_ids
@@ -107,6 +107,29 @@ def score_anchors(state: State, anchors: dict[str, AnchorOutcome]) -> Ratio:
             ratio.hit()
         else:
             ratio.miss(f"{anchor_id} (arXiv:{check.arxiv_id}): expected {outcome}, got {_anchor_seen(check, targeting)}", anchor_id)
+    return ratio
+
+
+def score_fits(state: State, fits: dict[str, FitExpect]) -> Ratio:
+    """Anchors linked to the expected claim, on the expected basis, with the expected fit (a checked quote with it, unless cannot_tell)."""
+    checks = {c.anchor_id: c for c in state.get("anchor_checks", [])}
+    ratio = Ratio()
+    for anchor_id, want in sorted(fits.items()):
+        check = checks.get(anchor_id)
+        if check is None:
+            ratio.miss(f"{anchor_id}: never checked, expected {want.fit} for {want.claim}", anchor_id)
+            continue
+        got = [f for f in check.fits if f.claim_id == want.claim]
+        if want.claim not in check.claims:
+            ratio.miss(f"{anchor_id}: linked to {', '.join(check.claims) or 'no claim'} ({check.link_basis}), expected {want.claim}", anchor_id)
+        elif want.by is not None and check.link_basis != want.by:
+            ratio.miss(f"{anchor_id} -> {want.claim}: linked by {check.link_basis}, expected by {want.by}", anchor_id)
+        elif not got or got[0].fit != want.fit:
+            ratio.miss(f"{anchor_id} -> {want.claim}: fit {got[0].fit if got else 'none'}, expected {want.fit}", anchor_id)
+        elif want.fit != "cannot_tell" and not got[0].quote:
+            ratio.miss(f"{anchor_id} -> {want.claim}: {want.fit} without a checked quote", anchor_id)
+        else:
+            ratio.hit()
     return ratio
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.config import Role, Settings
 from agent.errors import InputError
-from agent.graph.records import Stance, VerdictKind
+from agent.graph.records import FitKind, Stance, VerdictKind
 from agent.line.arxiv_id import is_arxiv_id
 from agent.line.read import load_line
 
@@ -81,6 +81,14 @@ class AnchorOutcome(StrEnum):
     FLAGGED_DATE = "flagged_date"  # first submitted in another period; a replace_anchor proposal
 
 
+class FitExpect(_Spec):
+    """How the run should read one anchor (issue 12): the claim it is linked to, and how far its abstract carries it."""
+
+    claim: str = Field(pattern=r"^C\d+$", description="The claim the anchor is cited for (C1, C2, ...).")
+    fit: FitKind = Field(description="backs, backs_part, does_not_back, something_else or cannot_tell.")
+    by: str | None = Field(default=None, description="The link's basis, 'model' or 'word overlap'; None: either.")
+
+
 class ProposalRange(_Spec):
     min: int = Field(default=0, ge=0)
     max: int | None = Field(default=None, ge=0)
@@ -104,6 +112,7 @@ class Budgets(_Spec):
 class Expectations(_Spec):
     claims: dict[str, ClaimExpect] = Field(default_factory=dict, description="By claim ID (C1, C2, ...).")
     anchors: dict[str, AnchorOutcome] = Field(default_factory=dict, description="By anchor ID (A1, A2, ...).")
+    fits: dict[str, FitExpect] = Field(default_factory=dict, description="By anchor ID: its link and fit (read_anchors).")
     never_cite: list[str] = Field(default_factory=list, description="IDs that must appear nowhere in proposals, verdicts, questions or contradictions.")
     must_drop: list[str] = Field(default_factory=list, description="IDs a model cites without retrieval that the run must drop or remove.")
     proposals: ProposalRange = Field(default_factory=ProposalRange)

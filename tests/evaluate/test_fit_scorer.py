@@ -1,0 +1,35 @@
+"""The eval's anchor fit accuracy: a wrong link, basis or fit, or a fit without its quote, is a miss that says so."""
+
+from __future__ import annotations
+
+from agent.evaluate.scorers import score_fits
+from agent.evaluate.suite import FitExpect
+from agent.graph.records import AnchorCheck, AnchorFit, FitKind
+from agent.sources.models import LookupStatus
+
+
+def _check(claims: list[str], fit: FitKind, *, quote: str = "people choose between human and AI partners", basis: str = "model") -> AnchorCheck:
+    fits = [AnchorFit(anchor_id="A1", arxiv_id="2507.13524", claim_id=c, fit=fit, quote=quote) for c in claims]
+    return AnchorCheck(
+        anchor_id="A1", arxiv_id="2507.13524", status=LookupStatus.FOUND, cited_title="t", cited_date="2025", claims=claims, fits=fits, link_basis=basis
+    )
+
+
+def test_the_expected_link_and_fit_is_a_hit() -> None:
+    ratio = score_fits({"anchor_checks": [_check(["C2"], FitKind.BACKS_PART)]}, {"A1": FitExpect(claim="C2", fit=FitKind.BACKS_PART, by="model")})
+    assert (ratio.hits, ratio.total) == (1, 1)
+
+
+def test_each_way_of_getting_it_wrong_is_a_miss_with_its_reason() -> None:
+    want = {"A1": FitExpect(claim="C2", fit=FitKind.BACKS_PART, by="model")}
+    cases = {
+        "linked to C1": _check(["C1"], FitKind.BACKS_PART),
+        "linked by word overlap": _check(["C2"], FitKind.BACKS_PART, basis="word overlap"),
+        "fit backs, expected backs_part": _check(["C2"], FitKind.BACKS),
+        "without a checked quote": _check(["C2"], FitKind.BACKS_PART, quote=""),
+    }
+    for reason, check in cases.items():
+        ratio = score_fits({"anchor_checks": [check]}, want)
+        assert (ratio.hits, ratio.total) == (0, 1), reason
+        assert reason in ratio.misses[0], (reason, ratio.misses)
+    assert "never checked" in score_fits({"anchor_checks": []}, want).misses[0]
