@@ -23,7 +23,16 @@ from pydantic import BaseModel, Field
 
 from agent.evaluate.attacks import score_attacks
 from agent.evaluate.ratio import Ratio
-from agent.evaluate.scorers import State, estimated_price, score_anchors, score_fits, score_must_find, score_verdicts, ungrounded_in_proposals
+from agent.evaluate.scorers import (
+    State,
+    estimated_price,
+    score_anchors,
+    score_dates_and_tasks,
+    score_fits,
+    score_must_find,
+    score_verdicts,
+    ungrounded_in_proposals,
+)
 from agent.evaluate.suite import Budgets, Expectations
 from agent.graph.records import UsageRecord
 from agent.llm.base import total_cost
@@ -145,6 +154,10 @@ _MUST_FIND = _accuracy("must-find recall", "found", "must-find", lambda run: sco
 _STANCE = _accuracy("stance accuracy", "stance", "stance", lambda run: score_must_find(run.state, run.expect.claims)[1], hint="on the must-find papers found")
 _ANCHORS = _accuracy("anchor accuracy", "anchors", "anchor", lambda run: score_anchors(run.state, run.expect.anchors))
 _FITS = _accuracy("anchor fit accuracy", "fits", "fit", lambda run: score_fits(run.state, run.expect.fits), hint="anchors linked and read as expected")
+_DATES_TASKS = _accuracy(
+    "dates and tasks", "dates/tasks", "date or task", lambda run: score_dates_and_tasks(run.state, run.expect.dates, run.expect.tasks),
+    hint="claims' date checks and the prompt's tasks reported as expected",
+)  # fmt: skip
 # Gates rather than scores: any ungrounded citation fails its case, and so does a count outside the suite's range.
 _UNGROUNDED: Metric[list[str]] = Metric(
     "ungrounded citations",
@@ -187,6 +200,9 @@ class Metrics(BaseModel):
     stance: Annotated[Ratio, _STANCE] = Field(default_factory=Ratio, description="Found must-find papers given an acceptable stance.")
     anchors: Annotated[Ratio, _ANCHORS] = Field(default_factory=Ratio, description="Anchors verified or flagged as expected.")
     fits: Annotated[Ratio, _FITS] = Field(default_factory=Ratio, description="Anchors linked to the expected claim with the expected fit (read_anchors).")
+    dates_tasks: Annotated[Ratio, _DATES_TASKS] = Field(
+        default_factory=Ratio, description="Claims whose date check, and tasks whose answering output, the report gives as expected."
+    )
     ungrounded: Annotated[list[str], _UNGROUNDED] = Field(
         default_factory=list, description="Citations in final proposals of papers this run never retrieved (must be empty)."
     )

@@ -12,8 +12,10 @@ from typing import Any
 
 from agent.evaluate.ratio import Ratio
 from agent.evaluate.suite import AnchorOutcome, ClaimExpect, FitExpect
+from agent.graph.claim_dates import DateFit, date_checks
 from agent.graph.evidence import base_id, normalise_space, quote_in
 from agent.graph.records import AnchorCheck, ClaimResult, DateCheck, Stance, UsageRecord, VerdictKind
+from agent.graph.task_answers import Output, task_answers
 from agent.line.citable import cited_ids
 from agent.llm.base import total_cost
 from agent.proposals import Proposal, ProposalKind
@@ -130,6 +132,37 @@ def score_fits(state: State, fits: dict[str, FitExpect]) -> Ratio:
             ratio.miss(f"{anchor_id} -> {want.claim}: {want.fit} without a checked quote", anchor_id)
         else:
             ratio.hit()
+    return ratio
+
+
+def score_dates_and_tasks(state: State, dates: dict[str, DateFit], tasks: dict[int, Output]) -> Ratio:
+    """Claims whose date check and tasks whose answering output are as expected, as the report shows them (issue 12 points 2, 4)."""
+    ratio = Ratio()
+    if not dates and not tasks:
+        return ratio
+    line = state.get("line")
+    results = state.get("claim_results", {})
+    checks = {c.claim_id: c for c in date_checks(line, state.get("anchor_checks", []), results, state.get("papers", {}))} if line else {}
+    for claim_id, want in sorted(dates.items()):
+        check = checks.get(claim_id)
+        if check is not None and check.fit == want:
+            ratio.hit()
+        else:
+            ratio.miss(f"{claim_id}: date check {check.fit if check else 'missing'}, expected {want}", claim_id)
+    answers = (
+        {
+            a.number: a
+            for a in task_answers(line.prompt.tasks, [results[k] for k in sorted(results)], state.get("contradictions", []), state.get("questions", []))
+        }
+        if line
+        else {}
+    )
+    for number, output in sorted(tasks.items()):
+        answer = answers.get(number)
+        if answer is not None and answer.output == output and (output is not Output.NONE or "not addressed" in answer.answered_by):
+            ratio.hit()
+        else:
+            ratio.miss(f"task {number}: answered by {answer.output if answer else 'nothing listed'}, expected {output}", f"task {number}")
     return ratio
 
 

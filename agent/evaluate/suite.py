@@ -22,7 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.config import Role, Settings
 from agent.errors import InputError
+from agent.graph.claim_dates import DateFit
 from agent.graph.records import FitKind, Stance, VerdictKind
+from agent.graph.task_answers import Output
 from agent.line.arxiv_id import is_arxiv_id
 from agent.line.read import load_line
 
@@ -113,6 +115,10 @@ class Expectations(_Spec):
     claims: dict[str, ClaimExpect] = Field(default_factory=dict, description="By claim ID (C1, C2, ...).")
     anchors: dict[str, AnchorOutcome] = Field(default_factory=dict, description="By anchor ID (A1, A2, ...).")
     fits: dict[str, FitExpect] = Field(default_factory=dict, description="By anchor ID: its link and fit (read_anchors).")
+    dates: dict[str, DateFit] = Field(default_factory=dict, description="By claim ID: what its date check finds (consistent, after_anchors, ...).")
+    tasks: dict[int, Output] = Field(
+        default_factory=dict, description="By task number: the output the report ties it to (verdicts, contradictions, questions, or none: not addressed)."
+    )
     never_cite: list[str] = Field(default_factory=list, description="IDs that must appear nowhere in proposals, verdicts, questions or contradictions.")
     must_drop: list[str] = Field(default_factory=list, description="IDs a model cites without retrieval that the run must drop or remove.")
     proposals: ProposalRange = Field(default_factory=ProposalRange)

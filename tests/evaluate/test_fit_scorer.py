@@ -33,3 +33,33 @@ def test_each_way_of_getting_it_wrong_is_a_miss_with_its_reason() -> None:
         assert (ratio.hits, ratio.total) == (0, 1), reason
         assert reason in ratio.misses[0], (reason, ratio.misses)
     assert "never checked" in score_fits({"anchor_checks": []}, want).misses[0]
+
+
+def test_a_wrong_date_check_or_task_expectation_fails_the_case_and_says_which(tmp_path, capsys) -> None:  # noqa: ANN001
+    from pathlib import Path
+
+    from agent.cli import run as cli
+
+    repo = Path(__file__).resolve().parents[2]
+    suite = tmp_path / "wrong_v1.yaml"
+    suite.write_text(
+        f"""name: wrong
+version: 1
+base_dir: {repo}
+cases:
+  - name: unaddressable-task
+    line: evals/lines/unaddressable-task.txt
+    cassette: cassettes/evals/unaddressable-task.yaml
+    expect:
+      dates: {{C2: consistent}}
+      tasks: {{3: questions, 4: questions}}
+""",
+        encoding="utf-8",
+    )
+    # Without a baseline accuracy is reported, not gated (a baseline gates any drop): the misses are named.
+    assert cli(["eval", str(suite)]) == 0
+    said = capsys.readouterr()
+    text = said.out + said.err
+    assert "C2: date check after_anchors, expected consistent" in text
+    assert "task 4: answered by none, expected questions" in text
+    assert "task 3:" not in text, "a task answered as expected is no miss"
