@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.config import Mode, Settings
 from agent.errors import InputError, RetestError
@@ -35,34 +36,16 @@ from agent.runner import RunOutcome, resume_run
 from agent.runs import RunStatus, list_runs
 from agent.store import Store
 
+if TYPE_CHECKING:
+    import httpx2
+
 DEFAULT_POLL_S = 60.0
-
-
-@dataclass(frozen=True)
-class Submitted:
-    """A batch this session submitted."""
-
-    id: str
-    provider: str
-    model: str
-    requests: int
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A batch as this session found it."""
-
-    batch: Batch
-    progress: Progress
-    requeued: int = 0
 
 
 @dataclass
 class Session:
-    """What one `settle` did: batches submitted and checked, runs resumed (their latest outcomes) and runs that failed."""
+    """What one `settle` left: the runs it resumed (their latest outcomes), those that failed, and the batches still open."""
 
-    submitted: list[Submitted] = field(default_factory=list)
-    checked: list[Checked] = field(default_factory=list)
     outcomes: dict[str, RunOutcome] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     open: list[Batch] = field(default_factory=list)
@@ -79,14 +62,14 @@ BatchEvent = Callable[[str], None]
 class BatchClients:
     """The batch API of each provider and model, built once, with the settings' keys (a dummy one in replay)."""
 
-    def __init__(self, settings: Settings, mode: Mode, http_client: object | None = None) -> None:
+    def __init__(self, settings: Settings, mode: Mode, http_client: httpx2.Client | None = None) -> None:
         self._settings, self._mode, self._http = settings, mode, http_client
         self._apis: dict[tuple[str, str], BatchApi] = {}
 
     def api(self, provider: str, model: str) -> BatchApi:
         key = (provider, model)
         if key not in self._apis:
-            client = make_client(f"{provider}:{model}", settings=self._settings, replay=self._mode == "replay", http_client=self._http)  # type: ignore[arg-type]
+            client = make_client(f"{provider}:{model}", settings=self._settings, replay=self._mode == "replay", http_client=self._http)
             batch_api = getattr(client, "batch_api", None)
             if batch_api is None:
                 raise InputError(f"{provider} has no batch API", hint="Run this model without --batch.")
@@ -127,16 +110,16 @@ def settle(
     session = Session()
     tell = say or (lambda _: None)
     while True:
-        _collect(store, clients, run_ids, session, tell)
+        _collect(store, clients, run_ids, tell)
         _resume_ready(store, run_ids, session, tell)
-        _submit(store, clients, run_ids, session, tell)
+        _submit(store, clients, run_ids, tell)
         session.open = open_batches(store, run_ids)
         if not session.open or not wait:
             return session
         sleep(poll_s)
 
 
-def _collect(store: Store, clients: BatchClients, run_ids: Sequence[str], session: Session, tell: BatchEvent) -> None:
+def _collect(store: Store, clients: BatchClients, run_ids: Sequence[str], tell: BatchEvent) -> None:
     for batch in open_batches(store, run_ids):
         api = clients.api(batch.provider, batch.model)
         progress = api.check(batch.id)
@@ -147,7 +130,6 @@ def _collect(store: Store, clients: BatchClients, run_ids: Sequence[str], sessio
             requeued = store_results(store, batch.id, results.answers, results.errors)
         elif progress.status == "failed":
             requeued = store_results(store, batch.id, {}, {}, failed=progress.note)
-        session.checked.append(Checked(batch, progress, requeued))
         tell(_checked_line(batch, progress, requeued))
 
 
@@ -174,12 +156,11 @@ def _resume_ready(store: Store, run_ids: Sequence[str], session: Session, tell: 
             tell(f"run {run_id} failed: {exc.message}")
 
 
-def _submit(store: Store, clients: BatchClients, run_ids: Sequence[str], session: Session, tell: BatchEvent) -> None:
+def _submit(store: Store, clients: BatchClients, run_ids: Sequence[str], tell: BatchEvent) -> None:
     groups: dict[tuple[str, str, str], list[Queued]] = defaultdict(list)
     for request in unsubmitted(store, run_ids):
         groups[(request.provider, request.model, request.endpoint)].append(request)
     for (provider, model, _), requests in sorted(groups.items()):
         batch_id = clients.api(provider, model).submit(requests)
         record_batch(store, batch_id, requests, run_ids)
-        session.submitted.append(Submitted(batch_id, provider, model, len(requests)))
         tell(f"submitted {provider} batch {batch_id}: {len(requests)} request{'s' if len(requests) != 1 else ''} to {model}")

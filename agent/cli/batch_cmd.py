@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -15,6 +16,9 @@ from rich.markup import escape
 from agent.cli.app import err, out
 from agent.errors import ExitCode, InputError
 from agent.store import Store
+
+if TYPE_CHECKING:
+    from agent.runner import RunOutcome
 
 BATCH_HELP = (
     "Send the model calls through OpenAI's Batch API and Anthropic's Message Batches: half the price, answers within hours (most within one). "
@@ -48,7 +52,7 @@ def check_batch_flags(*, batch: bool, wait: bool, record: bool, since_last: bool
         raise InputError("--batch and --since-last do not go together yet", hint="Run --since-last without --batch; its runs make few calls.")
 
 
-def settle_runs(store: Store, run_ids: Sequence[str], *, wait: bool, poll_s: float) -> dict[str, object]:
+def settle_runs(store: Store, run_ids: Sequence[str], *, wait: bool, poll_s: float) -> dict[str, RunOutcome]:
     """Collect, resume and submit for `run_ids` (one mode, one batch cassette), printing each check; returns their latest outcomes.
 
     Exits 11 (BATCH_WAITING) after saying how to go on when batches are still processing at the end.

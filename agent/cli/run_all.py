@@ -204,7 +204,7 @@ def _after_batches(outcome: LibraryOutcome, store: Store, *, wait: bool, poll_s:
     started = time.perf_counter()
     latest = settle_runs(store, waiting, wait=wait, poll_s=poll_s)
     ended = time.perf_counter()
-    results = [line_result(r.path, latest[r.run_id], r.started, ended) if r.run_id in latest else r for r in outcome.results]  # type: ignore[arg-type]
+    results = [line_result(r.path, latest[r.run_id], r.started, ended) if r.run_id and r.run_id in latest else r for r in outcome.results]
     return LibraryOutcome(results=results, wall_s=outcome.wall_s + ended - started)
 
 

@@ -263,7 +263,7 @@ def _settled(store: Store, outcome: RunOutcome, *, wait: bool, poll_s: float) ->
     if outcome.run.status is not RunStatus.WAITING:
         return outcome
     latest = settle_runs(store, [outcome.run.id], wait=wait, poll_s=poll_s).get(outcome.run.id)
-    return latest or outcome  # type: ignore[return-value]
+    return latest or outcome
 
 
 @app.command()
@@ -321,7 +321,7 @@ def _resume_batches(store: Store, run_id: str | None, *, wait: bool, poll_s: flo
     except KeyboardInterrupt:
         raise _interrupted(run_id) from None
     for outcome in outcomes.values():
-        _summary(outcome)  # type: ignore[arg-type]
+        _summary(outcome)
     exit_if_waiting(store, run_ids)
 
 

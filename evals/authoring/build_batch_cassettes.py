@@ -36,6 +36,7 @@ from agent.batches import BatchClients, batch_traffic, settle
 from agent.config import load_settings
 from agent.library import run_library
 from agent.line.read import write_text_atomic
+from agent.llm.keys import REPLAY_KEY
 from agent.recording import serializer as cassette_format
 from agent.runner import cassette_run_date
 from agent.services import RunRequest
@@ -51,7 +52,7 @@ LIBRARY = {
 }
 # Keys the SDKs need to build a request, never a real one; set for the build whatever the environment holds, so no
 # real key is ever sent to the stand-in (and the recording keeps no credential header anyway).
-PLACEHOLDER_KEYS = {"OPENAI_API_KEY": "sk-authoring-placeholder", "ANTHROPIC_API_KEY": "sk-ant-authoring-placeholder"}
+PLACEHOLDER_KEYS = dict.fromkeys(("OPENAI_API_KEY", "ANTHROPIC_API_KEY"), REPLAY_KEY)
 _BOUNDARY = re.compile(r"boundary=([0-9a-f]{32})")
 
 

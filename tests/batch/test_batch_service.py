@@ -14,6 +14,7 @@ from agent.batches import BatchClients, settle, waiting_runs
 from agent.config import load_settings
 from agent.library import run_library
 from agent.llm.batch.queue import unsubmitted
+from agent.llm.keys import REPLAY_KEY
 from agent.runner import cassette_run_date
 from agent.runs import RunStatus, get_run
 from agent.services import RunRequest
@@ -48,8 +49,9 @@ def _model_calls(*cassettes: Path) -> int:
 
 @pytest.fixture
 def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-batch")
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-batch")
+    # The stand-in takes any key; one that is plainly not a key.
+    monkeypatch.setenv("OPENAI_API_KEY", REPLAY_KEY)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", REPLAY_KEY)
 
 
 def _open(home: Path) -> Store:
