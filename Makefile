@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/retest eval evals/suites/real-local_v1.yaml
 	$(BIN)/retest eval evals/suites/sources_v1.yaml --baseline evals/baseline_sources_v1.json
 	$(BIN)/retest eval evals/suites/anchors_v1.yaml --baseline evals/baseline_anchors_v1.json
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q
 
 # Gates: formatting, lint and types on the code (CI runs this before `make test`).
 check: $(STAMP)

@@ -105,7 +105,7 @@ def test_semantic_scholar_429_throughout_leaves_arxiv_and_crossref_working(tmp_p
         state = load_state(run.id, store)[1]
     s2 = {k: v for k, v in state["citation_searches"].items() if k.endswith("(semanticscholar)")}
     unlike = {k: v for k, v in s2.items() if not (v.startswith("failed: Semantic Scholar") and "HTTP 429" in v)}
-    # Named in full when it fails: it failed once, in parallel (-n 2), and the truncated dict hid which search said what.
+    # Named in full when it fails: it failed once when the suite ran in parallel (pytest-xdist -n 2), and the truncated dict hid which search said what.
     assert len(s2) == 5 and not unlike, unlike or sorted(s2)
     assert "2509.10147" not in state["papers"], "that candidate came only from Semantic Scholar"
     assert state["verified_dois"]["10.3386/w34423"] == "crossref" and "C1 likely source: doi:10.3386/w34423" in shown
