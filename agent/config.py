@@ -35,6 +35,7 @@ Role = Literal["planner", "screener", "judge", "writer"]
 Mode = Literal["live", "record", "replay"]
 ROLES: tuple[Role, ...] = ("planner", "screener", "judge", "writer")
 ENV_PREFIX = "RETEST_"
+Planning = Literal["line", "claim"]
 PRESETS_DIR = Path(__file__).parent / "presets"
 
 
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
     )
     arxiv_api_url: str = Field(default=ARXIV_API_URL, description="arXiv API query endpoint; a local stand-in for benchmarks.")
     cache_ttl_hours: float = Field(default=24.0, ge=0, description="How long cached arXiv results are reused.")
+    planning: Planning = Field(
+        default="line",
+        description="How the planner is asked for a run's arXiv queries: line (one call plans every claim, before the claims fan out) "
+        "or claim (one call per claim, as runs did before issue 12; the real-local recordings were made so).",
+    )
     contradiction_window_months: int = Field(default=6, ge=1, description="How far back the contradiction search looks.")
     # Reasoning effort per role, sent to OpenAI reasoning models (GPT-5 family, o-series) only: their reasoning
     # tokens count against each task's output budget and are billed as output, so the effort is never left to

@@ -2,8 +2,8 @@
 
 Three inputs, each kept in one place:
 - the line's claims: a claim the run can re-test (agent.line.checks) makes one call of
-  every per-claim task (plan, screen, judge); the line makes one call of every other
-  task (questions, proposals). The per-claim tasks are the nodes of the claim branch
+  every per-claim task (screen, judge; plan too with planning=claim); the line makes one
+  call of every other task (anchors, the plan of every claim, questions, proposals). The per-claim tasks are the nodes of the claim branch
   (`agent.graph.build.build_claim_graph`); the tasks are agent/graph/tasks.py's.
 - the configured models' prices (agent/llm/prices.toml), per role.
 - the measured token sizes of each task (`evals/token_sizes.json`, written by
@@ -30,9 +30,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from agent.config import ROLES, Role, Settings
+from agent.config import ROLES, Planning, Role, Settings
 from agent.errors import ConfigError
-from agent.graph.tasks import JUDGE, READ_ANCHORS, SCREEN, TASKS
+from agent.graph.tasks import JUDGE, PLAN_CLAIMS, PLAN_QUERIES, READ_ANCHORS, SCREEN, TASKS
 from agent.line.checks import not_retestable
 from agent.line.models import Line
 from agent.llm.base import total_cost
@@ -87,16 +87,25 @@ def per_claim_nodes() -> frozenset[str]:
 CARRIED_NODES = frozenset({SCREEN.node, JUDGE.node})
 
 
-def calls_per_task(retestable_claims: int, carried: int = 0) -> dict[str, int]:
-    """Model calls per task node for a line with this many re-testable claims, `carried` of them unchanged since the last run."""
+def calls_per_task(retestable_claims: int, carried: int = 0, planning: Planning = "line") -> dict[str, int]:
+    """Model calls per task node for a line with this many re-testable claims, `carried` of them unchanged since the last run.
+
+    `planning`: line plans every claim not carried in one call (plan_claims) and counts no claim's own
+    plan_queries (made only for a claim that call leaves out); claim plans each on its own.
+    """
     claim_nodes = per_claim_nodes()
     full = retestable_claims - carried
-    return {t.node: (full + (carried if t.node in CARRIED_NODES else 0)) if t.node in claim_nodes else 1 for t in TASKS}
+    calls = {t.node: (full + (carried if t.node in CARRIED_NODES else 0)) if t.node in claim_nodes else 1 for t in TASKS}
+    if planning == "line":
+        calls[PLAN_CLAIMS.node], calls[PLAN_QUERIES.node] = (1 if full else 0), 0
+    else:
+        calls[PLAN_CLAIMS.node] = 0
+    return calls
 
 
-def calls_expected(claims: int) -> int:
+def calls_expected(claims: int, planning: Planning = "line") -> int:
     """The calls a run of `claims` re-testable claims makes (an upper count; used for the time left)."""
-    return sum(calls_per_task(claims).values())
+    return sum(calls_per_task(claims, planning=planning).values())
 
 
 @dataclass(frozen=True)
@@ -163,7 +172,7 @@ def estimate_line(
     skipped = not_retestable(line, run_date)
     retestable = claims - len(skipped)
     kept = len({c.id for c in line.prompt.claims if c.id not in skipped} & set(carried))
-    calls = calls_per_task(retestable, kept)
+    calls = calls_per_task(retestable, kept, settings.planning)
     if not line.prompt.anchors or (kept and kept == retestable):
         # No anchor to read; or a since-last run that changes no claim, which carries the last run's reading (read_anchors).
         calls[READ_ANCHORS.node] = 0

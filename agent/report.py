@@ -79,6 +79,11 @@ def _citable(text: str, papers: dict[str, Paper]) -> str:
     return scrub_citable(text, set(papers))[0]
 
 
+def _asked_by(q: ResearchQuestion) -> str:
+    """" (task 3 (a))": the task, and its sub-question, that a question answers."""
+    return "" if q.task is None else f" (task {q.task}" + (f" ({q.part})" if q.part else "") + ")"
+
+
 def _scrubbed_questions(questions: list[ResearchQuestion], papers: dict[str, Paper]) -> list[ResearchQuestion]:
     return [q.model_copy(update={"text": _citable(q.text, papers)}) for q in questions]
 
@@ -119,7 +124,9 @@ def build_report(run: RunRecord, state: dict[str, Any], waiting: tuple[str, ...]
         links=_links(line, state.get("anchor_checks", [])) if line else {},
         anchor_fits=all_fits(state.get("anchor_checks", [])),
         dates=date_checks(line, state.get("anchor_checks", []), results, state.get("papers", {})) if line else [],
-        tasks=task_answers(line.prompt.tasks, [results[k] for k in sorted(results)], state.get("contradictions", []), state.get("questions", []))
+        tasks=task_answers(
+            line.prompt.tasks, [results[k] for k in sorted(results)], state.get("contradictions", []), state.get("questions", []), state.get("framings", [])
+        )
         if line
         else [],
         cost_by_node=[_sum(k, v) for k, v in by_node.items()],
@@ -269,7 +276,11 @@ def _fit_lines(rep: Report) -> list[str]:
 def _task_lines(rep: Report) -> list[str]:
     if not rep.tasks:
         return []
-    return ["## The prompt's tasks", "", *(f"- Task {t.number} ({t.task}): {t.answered_by}" for t in rep.tasks), ""]
+    lines = ["## The prompt's tasks", ""]
+    for t in rep.tasks:
+        lines.append(f"- Task {t.number} ({t.task}): {t.answered_by}")
+        lines += [f"  - {p.label} {p.text}: {_citable(p.answered_by, rep.papers)}" for p in t.parts]
+    return [*lines, ""]
 
 
 def _date_lines(rep: Report) -> list[str]:
@@ -315,7 +326,7 @@ def render_markdown(rep: Report) -> str:
         "- none inside the window"
     ]
     out += ["", "## Research questions", ""]
-    out += [f"- {q.id}: {_citable(q.text, rep.papers)} (motivated by {', '.join(q.motivated_by) or '-'})" for q in rep.questions] or ["- none"]
+    out += [f"- {q.id}{_asked_by(q)}: {_citable(q.text, rep.papers)} (motivated by {', '.join(q.motivated_by) or '-'})" for q in rep.questions] or ["- none"]
     out += _failed_step_lines(rep, "propose_questions")
     out += ["", "## Proposals", ""]
     out += [*_failed_step_lines(rep, "draft_proposals"), ""] if "draft_proposals" in rep.failed_steps else []

@@ -137,7 +137,7 @@ class ServedContext(RunContext):
         run_date = run.run_date or (cassette_run_date(path) if path else None) or dt.datetime.now(dt.UTC).date()
         request = RunRequest(mode=run.mode, cassette=path, run_date=run_date, settings=settings)
         built = build_services(request, Store.open())
-        super().__init__(models=built.models, source=built.source, contradiction_months=built.contradiction_months)
+        super().__init__(models=built.models, source=built.source, contradiction_months=built.contradiction_months, planning=built.planning)
         self.run_date = run_date
         self.line = _parsed(run.line, run.line_name)
 

@@ -73,7 +73,12 @@ def build_services(request: RunRequest, store: Store | None, *, http_client: htt
     source = paper_source(settings, request.mode, store, use_cache=request.use_cache, today=request.run_date)
     citations = citation_service(settings, request.mode) if settings.citations else None
     return RunContext(
-        models=models, source=source, contradiction_months=settings.contradiction_window_months, citations=citations, since_last=request.since_last
+        models=models,
+        source=source,
+        contradiction_months=settings.contradiction_window_months,
+        citations=citations,
+        since_last=request.since_last,
+        planning=settings.planning,
     )
 
 

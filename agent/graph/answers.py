@@ -28,6 +28,15 @@ class QueryPlan(_Answer):
     queries: list[PlannedQuery] = Field(min_length=2, max_length=4)
 
 
+class ClaimPlan(_Answer):
+    claim_id: str = Field(description="A claim ID listed, e.g. C2.")
+    queries: list[PlannedQuery] = Field(min_length=2, max_length=4)
+
+
+class LinePlan(_Answer):
+    claims: list[ClaimPlan] = Field(description="One plan per claim listed.")
+
+
 class Screened(_Answer):
     arxiv_id: str
     stance: Stance
@@ -51,10 +60,19 @@ class ProposedQuestion(_Answer):
     text: str
     motivated_by: list[str] = Field(description="Claim IDs whose verdicts motivate the question.")
     task: int | None = Field(description="The number of the prompt's task that asks for it, or null.")
+    part: str | None = Field(description="The letter of the task's sub-question it answers, e.g. 'a', or null when the task names none.")
+
+
+class FramingAnswer(_Answer):
+    task: int = Field(description="The number of the task that names the kind of work.")
+    framing: int = Field(description="The kind's number as listed, e.g. 1.")
+    arxiv_ids: list[str] = Field(description="IDs of listed contradicting papers whose quote shows this kind of work; empty when none does.")
+    why: str = Field(description="One sentence: what in their quotes shows it, or why none does.")
 
 
 class QuestionSet(_Answer):
     questions: list[ProposedQuestion]
+    framings: list[FramingAnswer] = Field(description="One answer per kind of contradicting work listed; empty when none is listed.")
 
 
 class CitedEvidence(_Answer):

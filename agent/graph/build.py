@@ -1,8 +1,10 @@
 """The re-test graph. `build_graph()` returns the uncompiled builder; callers compile it
 with their own checkpointer (SQLite in the CLI, memory in tests).
 
-    START -> verify_anchors -> read_anchors -> [claim x N, in parallel via Send:
-                                plan_queries -> search -> find_source -> screen -> judge,
+    START -> verify_anchors -> read_anchors -> plan_claims -> [claim x N, in parallel via Send:
+                                search -> find_source -> screen -> judge, the claim's queries
+                                planned by plan_claims (or by plan_queries first, for a claim
+                                it left out or with planning=claim),
                                 or judge alone for a claim dated after the run date]
           -> find_contradictions -> propose_questions -> draft_proposals
           -> ground_check -> review (interrupt) -> END
@@ -24,6 +26,7 @@ from agent.graph.nodes.draft_proposals import draft_proposals
 from agent.graph.nodes.find_contradictions import find_contradictions
 from agent.graph.nodes.find_source import find_source
 from agent.graph.nodes.judge import judge
+from agent.graph.nodes.plan_claims import plan_claims
 from agent.graph.nodes.plan_queries import plan_queries
 from agent.graph.nodes.propose_questions import propose_questions
 from agent.graph.nodes.read_anchors import read_anchors
@@ -39,12 +42,15 @@ from agent.line.checks import not_retestable
 CLAIM_NODE, REVIEW_NODE = "claim", "review"
 
 
-def _entry(state: ClaimState, runtime: Runtime[RunContext]) -> Literal["plan_queries", "recall", "judge"]:
+def _entry(state: ClaimState, runtime: Runtime[RunContext]) -> Literal["plan_queries", "recall", "search", "judge"]:
     # A claim fan_out skipped goes straight to the judge, which records why without a model call.
     if not state["result"].retestable:
         return "judge"
     # With --since-last an unchanged claim starts from its last run's queries and findings (agent.graph.since_last).
-    return "recall" if prior_for(runtime, state["claim"].id) is not None else "plan_queries"
+    if prior_for(runtime, state["claim"].id) is not None:
+        return "recall"
+    # plan_claims planned it with the line's other claims; one it left out (or every claim with planning=claim) plans alone.
+    return "search" if state["result"].queries else "plan_queries"
 
 
 def _after_contradictions(state: RunState, runtime: Runtime[RunContext]) -> Literal["propose_questions", "draft_proposals"]:
@@ -105,6 +111,7 @@ def build_graph(context_schema: type[RunContext] = RunContext) -> StateGraph[Run
     g = StateGraph(RunState, context_schema=context_schema)
     g.add_node("verify_anchors", verify_anchors)
     g.add_node("read_anchors", read_anchors)  # one call: links and fits of every verified anchor (agent.graph.anchor_fit)
+    g.add_node("plan_claims", plan_claims)  # one call: the queries of every claim it will search for
     g.add_node(CLAIM_NODE, build_claim_graph().compile())
     g.add_node("find_contradictions", find_contradictions)
     g.add_node("propose_questions", propose_questions)
@@ -113,7 +120,8 @@ def build_graph(context_schema: type[RunContext] = RunContext) -> StateGraph[Run
     g.add_node(REVIEW_NODE, review)
     g.add_edge(START, "verify_anchors")
     g.add_edge("verify_anchors", "read_anchors")
-    g.add_conditional_edges("read_anchors", fan_out, ["claim"])
+    g.add_edge("read_anchors", "plan_claims")
+    g.add_conditional_edges("plan_claims", fan_out, ["claim"])
     g.add_edge("claim", "find_contradictions")
     g.add_conditional_edges("find_contradictions", _after_contradictions)
     g.add_edge("propose_questions", "draft_proposals")

@@ -14,6 +14,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from agent.callsite import call_context
+from agent.config import Planning
 from agent.errors import ConfigError
 from agent.events import CallFinished, emitting_to
 from agent.graph.records import UsageRecord
@@ -90,6 +91,8 @@ class RunContext:
     """The run's line, kept once in the run's record rather than in every checkpoint; None where the state holds it (a served run)."""
     since_last: SinceLast | None = None
     """With `retest run --since-last`: the line's last run and what each unchanged claim carries from it (agent.graph.since_last)."""
+    planning: Planning = "line"
+    """One planning call for the line's claims (plan_claims), or one per claim (plan_queries): Settings.planning."""
 
     def ask(self, task: ModelTask[T], *, claim_id: str | None, values: dict[str, str], max_tokens: int | None = None) -> tuple[T, UsageRecord]:
         """Render the task's prompt file, call its role's model within the prompt's output budget (or `max_tokens`), and account for the call.

@@ -176,6 +176,16 @@ class ResearchQuestion(_Record):
     text: str
     motivated_by: list[str] = Field(description="Claim IDs whose verdicts motivate the question.")
     task: int | None = None
+    part: str | None = Field(default=None, description="The letter of the task's sub-question it answers as asked ('a'), when the task names some.")
+
+
+class FramingRead(_Record):
+    """Which of the run's contradicting papers show one kind of work a task asks for "especially" (agent.graph.task_answers)."""
+
+    task: int
+    framing: str = Field(description="The kind of work, in the task's words.")
+    arxiv_ids: list[str] = Field(description="The run's contradicting papers that show it; empty when none does.")
+    why: str
 
 
 class UngroundedCitation(_Record):

@@ -10,6 +10,7 @@ from agent.graph.records import (
     AnchorCheck,
     ClaimResult,
     Contradiction,
+    FramingRead,
     ResearchQuestion,
     UngroundedCitation,
     UsageRecord,
@@ -50,6 +51,8 @@ class RunState(TypedDict, total=False):
     claim_results: Annotated[dict[str, ClaimResult], merge_dicts]
     contradictions: list[Contradiction]
     questions: list[ResearchQuestion]
+    framings: list[FramingRead]
+    """Which contradicting papers show each kind of work a task asks for "especially" (propose_questions reads them)."""
     proposals: list[Proposal]
     ungrounded: list[UngroundedCitation]
     usage: Annotated[list[UsageRecord], operator.add]

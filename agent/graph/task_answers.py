@@ -8,6 +8,14 @@ tied to the output its words ask for, and a task that asks for none of them is
 listed as not addressed, with why, instead of being passed over in silence.
 Deterministic: the task's own words decide, and a research question the writer
 tied to a task number counts for that task.
+
+A task can also say how it wants to be answered: a question task can name its
+questions' premises as sub-items ("(a) If AI now masters ..., (b) What
+conditions ..."), and a contradiction task the kinds of work it wants
+"especially". Both are read from the task's words here (`sub_questions`,
+`framings`), asked of the writer as such (propose_questions), and each is
+listed with what answers it: the question written for that sub-item, the
+contradicting papers the writer found to show that kind, or that nothing does.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.graph.records import ClaimResult, Contradiction, ResearchQuestion
+from agent.graph.records import ClaimResult, Contradiction, FramingRead, ResearchQuestion
 from agent.line.models import Task
 
 
@@ -37,6 +45,24 @@ _ASKS = [
 ]
 
 
+# "(a) ... (b) ...": a sub-item's letter in parentheses, then its text up to the next one.
+_SUB_ITEM = re.compile(r"\(([a-h])\)\s*")
+# "especially any showing X or that Y.": what follows "especially", to the end of its sentence.
+_ESPECIALLY = re.compile(r"\bespecially\s+(?:any\s+)?(?:(?:work\s+)?(?:showing|that shows?|on)\s+)?(.+?)(?:[.;](?:\s|$)|$)", re.I | re.S)
+_ALTERNATIVES = re.compile(r",?\s+or\s+that\s+|;\s*", re.I)
+
+
+class PartAnswer(BaseModel):
+    """One sub-question or kind of work a task names, and what answers it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    """"(a)" for a sub-question, "especially 1" for a kind of contradicting work."""
+    text: str
+    answered_by: str
+
+
 class TaskAnswer(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -45,6 +71,39 @@ class TaskAnswer(BaseModel):
     output: Output
     answered_by: str
     """What answers it, for people: "verdicts on C1-C5", "2 contradicting papers", "Q1, Q2", or why nothing does."""
+    parts: list[PartAnswer] = []
+    """Its sub-questions or kinds of work, each with what answers it as asked."""
+
+
+def sub_questions(task: Task) -> list[tuple[str, str]]:
+    """A question task's sub-items as (letter, text), in order; none unless it lists two or more from (a) on."""
+    pieces = _SUB_ITEM.split(task.text)
+    items = [(pieces[i], pieces[i + 1].strip()) for i in range(1, len(pieces) - 1, 2)]
+    letters = [letter for letter, _ in items]
+    if asks_for(task) is not Output.QUESTIONS or len(items) < 2 or letters != [chr(ord("a") + i) for i in range(len(items))]:
+        return []
+    return items
+
+
+def framings(task: Task) -> list[str]:
+    """The kinds of work a contradiction task asks for "especially", in its words; none when it names none."""
+    found = _ESPECIALLY.search(task.text) if asks_for(task) is Output.CONTRADICTIONS else None
+    if found is None:
+        return []
+    return [kind.strip(" ,") for kind in _ALTERNATIVES.split(found.group(1)) if kind.strip(" ,")]
+
+
+def asked_as(tasks: Sequence[Task]) -> str:
+    """How the tasks ask to be answered, for the writer (propose_questions): each sub-question and kind of work, numbered as they are answered."""
+    lines = []
+    for task in tasks:
+        if items := sub_questions(task):
+            lines.append(f"Task {task.number} names its questions' premises; write one question for each, built on that premise as given, its letter in `part`:")
+            lines += [f"  ({letter}) {text}" for letter, text in items]
+        if kinds := framings(task):
+            lines.append(f"Task {task.number} asks especially for contradicting work of these kinds; for each, the listed contradicting papers that show it:")
+            lines += [f"  {i}. {kind}" for i, kind in enumerate(kinds, start=1)]
+    return "\n".join(lines) or "No task names sub-questions or kinds of contradicting work."
 
 
 def asks_for(task: Task) -> Output:
@@ -57,10 +116,33 @@ def _first_sentence(text: str) -> str:
     return sentence if len(sentence) <= 120 else sentence[:117] + "..."
 
 
+def _part_answers(task: Task, questions: Sequence[ResearchQuestion], read: Sequence[FramingRead], contradicted: int) -> list[PartAnswer]:
+    parts = []
+    for letter, text in sub_questions(task):
+        mine = [q.id for q in questions if q.task == task.number and q.part == letter]
+        parts.append(PartAnswer(label=f"({letter})", text=_first_sentence(text), answered_by=", ".join(mine) or "no question answers it as asked"))
+    for i, kind in enumerate(framings(task), start=1):
+        reading = next((r for r in read if r.task == task.number and r.framing == kind), None)
+        if not contradicted:
+            answered = "no contradicting work inside the window to show it"
+        elif reading is None:
+            answered = "not read in this run (see the steps that failed)"
+        elif reading.arxiv_ids:
+            answered = f"{', '.join(reading.arxiv_ids)}: {reading.why}"
+        else:
+            answered = f"none of the {contradicted} contradicting paper(s) shows it: {reading.why}"
+        parts.append(PartAnswer(label=f"especially {i}", text=kind, answered_by=answered))
+    return parts
+
+
 def task_answers(
-    tasks: Sequence[Task], results: Sequence[ClaimResult], contradictions: Sequence[Contradiction], questions: Sequence[ResearchQuestion]
+    tasks: Sequence[Task],
+    results: Sequence[ClaimResult],
+    contradictions: Sequence[Contradiction],
+    questions: Sequence[ResearchQuestion],
+    framings_read: Sequence[FramingRead] = (),
 ) -> list[TaskAnswer]:
-    """Each task with the output that answers it, in the prompt's order."""
+    """Each task with the output that answers it, and each of its sub-questions or kinds of work with what answers that, in the prompt's order."""
     judged = [r.claim_id for r in results if r.verdict is not None]
     unresolved = [r.claim_id for r in results if r.verdict is None]
     answers = []
@@ -79,5 +161,6 @@ def task_answers(
             answered = ", ".join(mine) if mine else "no question was proposed for it"
         else:
             answered = "not addressed: Retest answers with verdicts, contradicting work and research questions, and this task asks for none of them"
-        answers.append(TaskAnswer(number=task.number, task=_first_sentence(task.text), output=output, answered_by=answered))
+        parts = _part_answers(task, questions, framings_read, len(contradictions))
+        answers.append(TaskAnswer(number=task.number, task=_first_sentence(task.text), output=output, answered_by=answered, parts=parts))
     return answers

@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from agent.config import Role
-from agent.graph.answers import AnchorReadings, DraftSet, Judgement, QueryPlan, QuestionSet, ScreeningBatch
+from agent.graph.answers import AnchorReadings, DraftSet, Judgement, LinePlan, QueryPlan, QuestionSet, ScreeningBatch
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -34,9 +34,10 @@ class ModelTask(Generic[T]):
 
 
 READ_ANCHORS = ModelTask("read_anchors", "screener", AnchorReadings)  # one call per line: links and fits of every verified anchor
-PLAN_QUERIES = ModelTask("plan_queries", "planner", QueryPlan)
+PLAN_CLAIMS = ModelTask("plan_claims", "planner", LinePlan)  # one call per line: every claim's queries, before the fan-out
+PLAN_QUERIES = ModelTask("plan_queries", "planner", QueryPlan)  # one claim's: with planning=claim, or for a claim the line's plan left out
 SCREEN = ModelTask("screen", "screener", ScreeningBatch)
 JUDGE = ModelTask("judge", "judge", Judgement)
 PROPOSE_QUESTIONS = ModelTask("propose_questions", "writer", QuestionSet)
 DRAFT_PROPOSALS = ModelTask("draft_proposals", "writer", DraftSet)
-TASKS: tuple[ModelTask[BaseModel], ...] = (READ_ANCHORS, PLAN_QUERIES, SCREEN, JUDGE, PROPOSE_QUESTIONS, DRAFT_PROPOSALS)  # type: ignore[assignment]
+TASKS: tuple[ModelTask[BaseModel], ...] = (READ_ANCHORS, PLAN_CLAIMS, PLAN_QUERIES, SCREEN, JUDGE, PROPOSE_QUESTIONS, DRAFT_PROPOSALS)  # type: ignore[assignment]

@@ -60,8 +60,8 @@ class ModelAnswers:
         raw = self.scenario.raw_first.get(task, [])
         n = self.sent[task]
         self.sent[task] += 1
-        text = raw[n] if n < len(raw) else llm_wire.json_text(self.scenario.answer(task))
         body = request.content.decode("utf-8")
+        text = raw[n] if n < len(raw) else llm_wire.json_text(self.scenario.answer(task, body))
         model = httpx2.Response(200, content=request.content).json().get("model", "")
         tokens = {"in": max(1, len(body) // 4), "out": max(1, len(text) // 4)}
         # From the task, not the arrival order: parallel claims arrive in any order.

@@ -11,13 +11,14 @@ name a `base:` scenario and state only how it differs (see `scenario_data`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.graph.answers import AnchorReading, DraftedChange, Judgement, PlannedQuery, ProposedQuestion, Screened
+from agent.graph.answers import AnchorReading, DraftedChange, FramingAnswer, Judgement, PlannedQuery, ProposedQuestion, Screened
 
 Aim = Literal["support", "contradict"]
 
@@ -33,6 +34,10 @@ class ClaimScript(_Spec):
     down: bool = Field(default=False, description="arXiv answers 503 to every search for this claim.")
     screen: list[Screened] | None = None
     judge: Judgement | None = None
+
+
+class ScenarioQuestion(ProposedQuestion):
+    part: str | None = None  # a question of a task that names no sub-questions has none
 
 
 class ArxivScript(_Spec):
@@ -55,19 +60,27 @@ class Scenario(_Spec):
     read_anchors: list[AnchorReading] | None = Field(
         default=None, description="What read_anchors answers: each verified anchor's claim(s) and fit, written by hand after reading it."
     )
-    questions: list[ProposedQuestion] = Field(default_factory=list)
+    questions: list[ScenarioQuestion] = Field(default_factory=list)
+    framings: list[FramingAnswer] = Field(default_factory=list, description="Which contradicting papers show each kind of work a task asks for especially.")
     draft: list[DraftedChange] = Field(default_factory=list)
     raw_first: dict[str, list[str]] = Field(default_factory=dict, description="Task -> raw answer texts sent before the scripted one (e.g. invalid JSON).")
 
-    def answer(self, task: str) -> Any:
-        """The scripted answer for a task such as 'screen C2' or 'draft_proposals'."""
+    def answer(self, task: str, sent: str = "") -> Any:
+        """The scripted answer for a task such as 'screen C2' or 'draft_proposals'; `sent` is the request's body.
+
+        plan_claims answers for the claims the request lists (in `sent`), each with its script's queries,
+        as a careful planner would: every claim asked for, once, and no other.
+        """
         node, _, claim = task.partition(" ")
+        if node == "plan_claims":
+            asked = dict.fromkeys(re.findall(r'label=\\?"claim (C\d+)\\?"', sent))
+            return {"claims": [{"claim_id": c, **self.answer(f"plan_queries {c}")} for c in asked if c in self.claims]}
         if node == "read_anchors" and self.read_anchors is not None:
             return {"anchors": [r.model_dump(mode="json") for r in self.read_anchors]}
         if node == "read_anchors":
             raise KeyError(f"scenario has no answer for task {task!r} (add read_anchors:)")
         if node == "propose_questions":
-            return {"questions": [q.model_dump(mode="json") for q in self.questions]}
+            return {"questions": [q.model_dump(mode="json") for q in self.questions], "framings": [f.model_dump(mode="json") for f in self.framings]}
         if node == "draft_proposals":
             return {"changes": [c.model_dump(mode="json") for c in self.draft]}
         script = self.claims[claim]

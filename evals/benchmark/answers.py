@@ -117,7 +117,16 @@ def first_sentence(abstract: str) -> str:
 
 def plan(user: str) -> dict[str, Any]:
     found = _CLAIM.search(user)
-    words = keywords(found.group(2) if found else user)
+    return _queries(found.group(2) if found else user)
+
+
+def plan_line(user: str) -> dict[str, Any]:
+    """Every claim listed, each planned as `plan` plans one alone."""
+    return {"claims": [{"claim_id": claim_id, **_queries(text)} for claim_id, text in _CLAIM.findall(user)]}
+
+
+def _queries(claim: str) -> dict[str, Any]:
+    words = keywords(claim)
     return {
         "queries": [
             {"query": f"abs:{words[0]} AND abs:{words[1]}", "aim": "support"},
@@ -164,9 +173,16 @@ def questions(user: str) -> dict[str, Any]:
                 "text": f"Which newer results would overturn {claims[0]} if its regime has shifted?",
                 "motivated_by": claims[:1],
                 "task": tasks[-1] if tasks else None,
+                "part": None,
             },
-            {"text": f"What evidence would separate {claims[-1]} from its nearest rival explanation?", "motivated_by": claims[-1:], "task": None},
-        ]
+            {
+                "text": f"What evidence would separate {claims[-1]} from its nearest rival explanation?",
+                "motivated_by": claims[-1:],
+                "task": None,
+                "part": None,
+            },
+        ],
+        "framings": [],
     }
 
 
@@ -193,6 +209,7 @@ def draft(user: str) -> dict[str, Any]:
 
 TASKS: dict[str, Callable[[str], dict[str, Any]]] = {
     "QueryPlan": plan,
+    "LinePlan": plan_line,
     "ScreeningBatch": screen,
     "Judgement": judge,
     "QuestionSet": questions,

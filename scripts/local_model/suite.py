@@ -32,6 +32,7 @@ _SETTINGS = {
     "RETEST_ARXIV_API_URL": ("arxiv_api_url", str),
     "RETEST_ARXIV_SPACING_S": ("arxiv_spacing_s", float),
     "RETEST_MAX_CONCURRENT_CALLS": ("max_concurrent_calls", int),
+    "RETEST_PLANNING": ("planning", str),  # claim: these were recorded planning claim by claim (before plan_claims)
 }
 
 HEADER = """\

@@ -66,7 +66,7 @@ def test_a_batch_run_costs_half_and_makes_the_same_calls(batch_library: dict[str
     with Store.open(Path(batch_library["home"]) / "sync2" / "retest.db") as sync_store:
         synchronous = _sync_run("bargaining-power", sync_store)
     usage = run_usage(store, batch_library["bargaining-power"])
-    assert sum(u.calls for u in usage) == sum(u.calls for u in synchronous.usage) == 18
+    assert sum(u.calls for u in usage) == sum(u.calls for u in synchronous.usage) == 14
     batch_cost = sum(u.cost_usd or 0 for u in usage)
     assert synchronous.cost_usd is not None and batch_cost == pytest.approx(synchronous.cost_usd / 2)
     assert all(u.latency_s == 0 for u in usage), "a batched answer's wait is not the call's latency"
@@ -100,7 +100,7 @@ def test_the_batch_estimate_is_within_a_quarter_of_the_replay(batch_library: dic
         spent = sum(u.cost_usd or 0 for u in run_usage(store, batch_library["bargaining-power"]))
     assert estimate.cost_low is not None and estimate.cost_high is not None
     assert estimate.cost_low * 0.75 <= spent <= estimate.cost_high * 1.25
-    assert estimate.calls == 18
+    assert estimate.calls == 14
 
 
 @pytest.mark.parametrize(

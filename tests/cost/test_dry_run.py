@@ -37,7 +37,7 @@ def test_a_line_s_dry_run_prints_calls_tokens_and_a_price_range_per_role(capsys:
     rows = _rows(out)
     assert set(rows) == {"planner", "screener", "judge", "writer", "total"}
     assert re.search(r"\b6\s+[\d,]+–[\d,]+", rows["screener"]), rows["screener"]
-    assert re.search(r"\b18\s", rows["total"]) and re.search(r"\$\d\.\d{4}–\$\d\.\d{4}", rows["total"])
+    assert re.search(r"\b14\s", rows["total"]) and re.search(r"\$\d\.\d{4}–\$\d\.\d{4}", rows["total"])
     assert "low end:" in out and "cassettes/demo" in out and "high end:" in out and "arxiv-slice" in out
     assert not state_dir().exists(), "a dry run records nothing"
 
@@ -47,7 +47,7 @@ def test_a_library_dry_run_prints_each_line_and_the_total(capsys: pytest.Capture
     out = capsys.readouterr().out
     assert "bargaining-power.txt" in out and "ai-software-testing.txt" in out
     assert "Estimate for the library (2 lines, 9 claims)" in out
-    assert re.search(r"total\s+33\s", out), "5 + 4 claims: 3 calls each, 3 per line"
+    assert re.search(r"total\s+26\s", out), "5 + 4 claims: 2 calls each, 4 per line"
     assert list_runs(Store.open()) == []
 
 

@@ -46,12 +46,13 @@ def test_claims_the_run_cannot_retest_make_no_calls() -> None:
     assert skipped >= 1
     now, before = estimate_line(line, Settings(), latest), estimate_line(line, Settings(), early)
     assert before.retestable == now.retestable - skipped
-    assert before.calls == now.calls - skipped * len(per_claim_nodes() & {t.node for t in TASKS})
+    # A skipped claim saves its screening and judgment; the line's one planning call is made either way.
+    assert before.calls == now.calls - skipped * len(per_claim_nodes() & {t.node for t in TASKS} - {"plan_queries"})
 
 
 def test_per_claim_tasks_come_from_the_claim_branch() -> None:
     assert per_claim_nodes() & {t.node for t in TASKS} == {"plan_queries", "screen", "judge"}
-    assert calls_per_task(3) == {"read_anchors": 1, "plan_queries": 3, "screen": 3, "judge": 3, "propose_questions": 1, "draft_proposals": 1}
+    assert calls_per_task(3) == {"read_anchors": 1, "plan_claims": 1, "plan_queries": 0, "screen": 3, "judge": 3, "propose_questions": 1, "draft_proposals": 1}
 
 
 def test_prices_follow_the_configured_models() -> None:

@@ -36,7 +36,7 @@ def test_the_view_shows_calls_cost_and_the_time_left_at_the_pace_so_far() -> Non
     clock = Clock()
     view = ProgressView(clock=clock)
     view(RunStarted(run_id="r", claims=["C1", "C2", "C3", "C4", "C5"], steps=["verify_anchors"]))
-    assert view.expected_calls == 18, "three calls a claim and three for the line"
+    assert view.expected_calls == 14, "two calls a claim and four for the line"
     assert not any("model calls" in line for line in view.status_lines())
     clock.now += 10
     view(_call(0.001))

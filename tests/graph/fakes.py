@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -53,10 +54,15 @@ class ScriptedModel:
             try:
                 answer = self.script(task, instructions, data)
             except KeyError:
-                if task != "read_anchors":
+                if task == "plan_claims":
+                    answer = self._line_plan(instructions, data)
+                elif task == "read_anchors":
+                    # A script written before anchors were read answers as a model that read none: the run keeps its word-overlap links.
+                    answer = {"anchors": []}
+                else:
                     raise
-                # A script written before anchors were read answers as a model that read none: the run keeps its word-overlap links.
-                answer = {"anchors": []}
+            if task == "propose_questions" and isinstance(answer, dict):
+                answer = _as_asked(answer)
             where = f"task {task!r} on {self.model_string}"
             needed = self.needs.get(task, 50)
             usage = Usage(input_tokens=len(data) // 4, output_tokens=min(needed, max_tokens), model=self.model_string, cost_usd=None)
@@ -72,6 +78,28 @@ class ScriptedModel:
             return Turn(text=json.dumps(answer), usage=usage)
 
         return complete_structured(task=task, model_string=self.model_string, schema=schema, data=data, send=send)
+
+    def _line_plan(self, instructions: str, data: str) -> dict[str, Any] | Refusal:
+        """A script written for claim-by-claim planning answers the line's plan with its "plan_queries Cn" answers.
+
+        A claim the script has no plan for is left out (the run plans it on its own); a refused claim refuses the whole plan.
+        """
+        claims = []
+        for claim_id in re.findall(r'<untrusted_data label="claim (C\d+)">', data):
+            try:
+                plan = self.script(f"plan_queries {claim_id}", instructions, data)
+            except KeyError:
+                continue
+            if isinstance(plan, Refusal):
+                return plan
+            claims.append({"claim_id": claim_id, **plan})
+        return {"claims": claims}
+
+
+def _as_asked(answer: dict[str, Any]) -> dict[str, Any]:
+    """A questions answer scripted before tasks were answered as asked (issue 12): no sub-question letter, no kind of work read."""
+    questions = [{"part": None, **q} if isinstance(q, dict) else q for q in answer.get("questions", [])]
+    return {"framings": [], **answer, "questions": questions}
 
 
 def paper(arxiv_id: str, title: str, published: str, summary: str, version: int = 1) -> Paper:

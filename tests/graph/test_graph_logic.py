@@ -130,9 +130,11 @@ def script(overrides: dict | None = None):
     return lambda task, instructions, data: base[task]
 
 
-def run(line: Line, model: ScriptedModel, source: FakeSource, months: int = 6):
+def run(line: Line, model: ScriptedModel, source: FakeSource, months: int = 6, planning: str = "line"):
     graph = build_graph().compile(checkpointer=InMemorySaver(serde=serializer()))
-    ctx = RunContext(models={r: model for r in ("planner", "screener", "judge", "writer")}, source=source, contradiction_months=months)
+    ctx = RunContext(
+        models={r: model for r in ("planner", "screener", "judge", "writer")}, source=source, contradiction_months=months, planning=planning
+    )
     config = {"configurable": {"thread_id": "t1"}}
     graph.invoke({"run_id": "t1", "line": line, "run_date": RUN_DATE}, config, context=ctx)
     return graph.get_state(config)
@@ -157,7 +159,8 @@ def test_full_run_verdicts_anchors_and_grounded_proposals(line):
     assert kinds.count("replace_anchor") == 1 and kinds.count("add_question") == 2
     assert all(p.grounded for p in state["proposals"]) and state["ungrounded"] == []
     assert state["questions"][0].motivated_by == ["C1"], "an unknown claim ID from the model is dropped"
-    assert len(model.calls) == 2 * 3 + 3, "plan, screen, judge per claim; anchors, questions and drafts once"
+    assert len(model.calls) == 2 * 2 + 4, "screen and judge per claim; anchors, the plan of both claims, questions and drafts once"
+    assert [t for t, _ in model.calls if t.startswith("plan")] == ["plan_claims"], "one planning call for the line"
 
 
 def test_citation_never_retrieved_is_removed_and_reported(line):
@@ -429,7 +432,7 @@ def test_the_report_says_why_each_quote_was_dropped():
 
 # Unusable answers: ScriptedModel raises what the real clients raise (a truncation, a refusal, InvalidAnswer after the retry).
 SEARCHED = {"wages": ["2606.10127", "2605.03210"], "partner": ["2602.17293"]}
-MODEL_TASKS = ("read_anchors", "plan_queries", "screen", "judge", "propose_questions", "draft_proposals")
+MODEL_TASKS = ("read_anchors", "plan_claims", "screen", "judge", "propose_questions", "draft_proposals")
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "yes", "lots", "2.5"])
@@ -444,7 +447,7 @@ def test_each_task_is_sent_with_its_own_output_budget_from_its_prompt_file(line)
     run(line, model, FakeSource(papers(), SEARCHED, versions=versions()))
     budgets = {task.split()[0]: n for task, n in model.budgets}
     assert budgets == {name: load_prompt(name).max_output_tokens for name in MODEL_TASKS}
-    assert budgets["draft_proposals"] > budgets["screen"] > budgets["plan_queries"]
+    assert budgets["draft_proposals"] > budgets["screen"] and budgets["plan_claims"] > load_prompt("plan_queries").max_output_tokens
 
 
 @pytest.mark.parametrize(
@@ -476,7 +479,7 @@ def test_each_task_is_sent_with_its_own_output_budget_from_its_prompt_file(line)
 def test_an_unusable_answer_leaves_its_claim_unresolved_with_the_reason_while_the_run_goes_on(line, task, answer, needs, reason, sent_after):
     model = ScriptedModel(script({task: answer} if answer is not None else {}), needs={task: needs} if needs else None)
     source = FakeSource(papers(), SEARCHED, versions=versions())
-    snapshot = run(line, model, source)
+    snapshot = run(line, model, source, planning="claim" if task.startswith("plan_queries") else "line")
     state = snapshot.values
     c1, c2 = state["claim_results"]["C1"], state["claim_results"]["C2"]
 
@@ -493,7 +496,7 @@ def test_an_unusable_answer_leaves_its_claim_unresolved_with_the_reason_while_th
 
 def test_a_claim_whose_plan_failed_sends_no_search(line):
     source = FakeSource(papers(), SEARCHED, versions=versions())
-    run(line, ScriptedModel(script(), needs={"plan_queries C1": 10**6}), source)
+    run(line, ScriptedModel(script(), needs={"plan_queries C1": 10**6}), source, planning="claim")
     assert source.queries and not any("wages" in q or "labor" in q for q, _, _ in source.queries)
 
 

@@ -47,7 +47,7 @@ def test_without_a_last_run_since_last_is_a_full_run_with_changes_to_review(caps
     run = list_runs(Store.open())[0]
     assert code == ExitCode.CHANGES_TO_REVIEW
     assert capsys.readouterr().out.strip() == f"bargaining-power: changes to review: retest review {run.id}"
-    assert sum(u.calls for u in run_usage(Store.open(), run.id)) == 18
+    assert sum(u.calls for u in run_usage(Store.open(), run.id)) == 14
 
 
 def test_run_all_since_last_quiet_exits_0_when_nothing_changed(after_full_run, tmp_path, capsys) -> None:

@@ -71,7 +71,7 @@ def test_a_pruned_run_whose_report_lacks_what_a_plan_needs_is_said_and_the_run_i
     assert code == ExitCode.CHANGES_TO_REVIEW, captured.err
     assert f"bargaining-power: the last run, {pruned_full_run}, was pruned: re-testing in full" in captured.err
     second = list_runs(Store.open())[0]
-    assert sum(u.calls for u in run_usage(Store.open(), second.id)) == 18  # a full run
+    assert sum(u.calls for u in run_usage(Store.open(), second.id)) == 14  # a full run
 
 
 def test_a_pruned_run_whose_record_lacks_the_line_is_said_too(pruned_full_run, capsys) -> None:

@@ -166,7 +166,8 @@ def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
         )
     changes += date_changes(line, state, changes)
     for q in state.get("questions", []):
-        why = f"Motivated by the verdicts on {', '.join(q.motivated_by) or 'the line as a whole'}" + (f" (task {q.task})." if q.task else ".")
+        asked = f" (task {q.task}" + (f" ({q.part})" if q.part else "") + ")" if q.task else ""
+        why = f"Motivated by the verdicts on {', '.join(q.motivated_by) or 'the line as a whole'}{asked}."
         changes.append(dict(kind=ProposalKind.ADD_QUESTION, target="line", before="", after=q.text, rationale=why, evidence=[]))
     # Last, so that the numbering of the proposals drafted before anchors were read stays as it was.
     changes += fit_changes(all_fits(state.get("anchor_checks", [])), line, papers)  # anchors that do not carry their claims (read_anchors)
