@@ -43,6 +43,7 @@ TASK_BY_SCHEMA = {
     "QuestionSet": "propose_questions",
     "DraftSet": "draft_proposals",
     "AnchorReadings": "read_anchors",
+    "LinePlan": "plan_claims",
 }
 # Anthropic's output schema carries no name: a task is known by its answer's fields.
 TASK_BY_FIELD = {
@@ -52,6 +53,7 @@ TASK_BY_FIELD = {
     "findings": "screen",
     "queries": "plan_queries",
     "anchors": "read_anchors",
+    "claims": "plan_claims",
 }
 
 

@@ -240,6 +240,24 @@ def _use_cassette(mode: Mode, path: Path, *, resume: bool = False) -> Any:
     return instance.use_cassette(os.fspath(path), **options)
 
 
+def _new_recordings_are_not_answers(vcr_cassette: Cassette) -> None:
+    """In a resumed recording, what the server just answered is never replayed to a later request.
+
+    new_episodes plays any interaction whose play count is 0, and one recorded in this sitting starts at 0:
+    a retry identical to the request before it (a bigger budget is not matched on) would get the truncated
+    answer back instead of reaching the server. Counting each new interaction as played sends the retry on.
+    """
+    append = vcr_cassette.append
+
+    def append_played(request: Any, response: Any) -> None:
+        before = len(vcr_cassette.data)
+        append(request, response)
+        for index in range(before, len(vcr_cassette.data)):
+            vcr_cassette.play_counts[index] += 1
+
+    vcr_cassette.append = append_played  # type: ignore[method-assign]
+
+
 @contextmanager
 def cassette(mode: Mode, path: Path | None, *, resume: bool = False, responses: ResponseLedger | None = None) -> Iterator[CassetteHandle]:
     """Run the block live, recording to `path`, or replaying from `path`.
@@ -276,6 +294,8 @@ def cassette(mode: Mode, path: Path | None, *, resume: bool = False, responses: 
     try:
         with _use_cassette(mode, path, resume=resume) as vcr_cassette, _resets.httpx_stays_patched():
             recording = vcr_cassette if mode == "record" else None
+            if resume:
+                _new_recordings_are_not_answers(vcr_cassette)
             _serialise_playback(vcr_cassette)
             seen = _unanswered.watch(vcr_cassette) if mode == "record" else None
             if responses is not None:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Add a new model task's calls to the real-local cassettes, keeping every recorded interaction.
+# Add a new model task's calls to the real-local cassettes, keeping every recorded interaction the run still asks for.
 #
 # For each line in cassettes/real-local/manifest.json (or LOCAL_MODEL_LINES, names like
 # bargaining-power): its cassette is copied to its incomplete path, llama-server starts on the port

@@ -7,7 +7,7 @@ from evals.cache_share import DEMO, cacheable_share, measure
 
 def test_every_demo_call_is_known_by_its_task_with_a_prefix_shorter_than_its_input():
     rows = measure([DEMO])
-    assert set(rows) == {"read_anchors", "plan_queries", "screen", "judge", "propose_questions", "draft_proposals"}
+    assert set(rows) == {"read_anchors", "plan_claims", "screen", "judge", "propose_questions", "draft_proposals"}
     assert sum(int(r["calls"]) for r in rows.values()) == 14
     for task, row in rows.items():
         assert 0 < row["prefix_tokens"] < row["input_tokens"] <= row["input_tokens_real_abstracts"], task

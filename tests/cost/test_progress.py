@@ -43,8 +43,8 @@ def test_the_view_shows_calls_cost_and_the_time_left_at_the_pace_so_far() -> Non
     view(_call(0.002))
     view.live.stop()
     (calls,) = [line for line in view.status_lines() if "model calls" in line]
-    # 10 s for 2 calls: 15 more take about 75 s.
-    assert calls == "2 of about 18 model calls, $0.0030 so far; about 1 min 20 s left"
+    # 10 s for 2 calls: 12 more take about 60 s.
+    assert calls == "2 of about 14 model calls, $0.0030 so far; about 1 min 00 s left"
     view(_call(None))
     view.live.stop()
     assert "unknown so far" in " ".join(view.status_lines()), "an unknown price makes the total unknown, never a partial sum"

@@ -71,7 +71,7 @@ def test_replay_at_another_date_is_a_cassette_miss(capsys):
     code = cli(["run", str(LINE), "--replay", str(CASSETTE), "--run-date", "2026-12-01"])
     err = capsys.readouterr().err
     assert code == 4, err
-    assert "cassette miss" in err and "plan_queries" in err and "--record" in err
+    assert "cassette miss" in err and "plan_claims" in err and "--record" in err
     failed = list_runs(Store.open())[0]
     assert failed.status is RunStatus.FAILED and "cassette miss" in failed.error
 
@@ -142,7 +142,7 @@ def test_a_run_failing_late_keeps_the_cost_of_the_calls_it_made(tmp_path, capsys
     assert "draft_proposals" in capsys.readouterr().err
     failed = list_runs(Store.open())[0]
     assert failed.status is RunStatus.FAILED
-    assert sum(u.calls for u in run_usage(Store.open(), failed.id)) == 17, "every call before the miss is accounted for"
+    assert sum(u.calls for u in run_usage(Store.open(), failed.id)) == 13, "every call before the miss is accounted for"
 
 
 def test_resume_refuses_a_run_another_live_process_is_executing(capsys):

@@ -14,7 +14,7 @@ from agent.line.read import load_line
 from agent.prompts import all_prompts, data_block, parse_prompt
 
 REPO = Path(__file__).resolve().parents[2]
-NODE_PROMPTS = {"read_anchors", "plan_queries", "screen", "judge", "propose_questions", "draft_proposals"}
+NODE_PROMPTS = {"read_anchors", "plan_claims", "plan_queries", "screen", "judge", "propose_questions", "draft_proposals"}
 
 
 def test_every_prompt_loads_and_every_model_node_has_one():

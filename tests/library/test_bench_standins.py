@@ -66,8 +66,9 @@ def test_a_generated_line_runs_its_full_workload_on_the_stand_ins(tmp_path: Path
         config = {"configurable": {"thread_id": "bench"}}
         graph.invoke({"run_id": "bench", "line": line, "run_date": RUN_DATE}, config, context=ctx)
         state = graph.get_state(config).values
-    # Every claim planned, screened and judged: the stand-in's findings are relevant and quoted exactly.
-    assert sum(u.calls for u in state["usage"]) == 3 * claims + 3  # and the line: anchors read, questions, draft
+    # Every claim screened and judged: the stand-in's findings are relevant and quoted exactly.
+    assert sum(u.calls for u in state["usage"]) == 2 * claims + 4  # and the line: anchors read, claims planned, questions, draft
+    assert {u.node for u in state["usage"]} >= {"plan_claims"} and "plan_queries" not in {u.node for u in state["usage"]}, "one plan for every claim"
     assert all(r.verdict and r.findings and not r.error for r in state["claim_results"].values())
     assert all(f.quote in state["papers"][f.arxiv_id].summary for r in state["claim_results"].values() for f in r.findings)
     # One batched lookup, one for the anchor cited by its version-1 title, two searches per claim.

@@ -27,8 +27,8 @@ def test_a_lines_bar_fills_exactly_when_it_pauses_for_review() -> None:
     request = RunRequest(mode="replay", cassette=CASSETTE, run_date=cassette_run_date(CASSETTE))
     outcome = run_library([LINE], lambda _: request, Store.open(), progress_for=view.line, on_done=done)
     assert outcome.results[0].ok, outcome.results[0].error
-    # Five claims and six steps (verify_anchors, read_anchors ... ground_check): a renamed node would leave the bar short.
-    assert seen == [(11, 11)]
+    # Five claims and seven steps (verify_anchors, read_anchors, plan_claims ... ground_check): a renamed node would leave the bar short.
+    assert seen == [(12, 12)]
     library = view.progress.tasks[0]
     assert (library.completed, library.total) == (1, 1)
     assert not any(t.visible for t in view.progress.tasks[1:]), "a finished line's bar leaves the display"

@@ -210,3 +210,24 @@ def test_a_stopped_recording_keeps_its_calls_beside_a_good_cassette_and_resume_p
         assert client.chat.completions.create(**wire.openai_screen_request("C2")).id == "chatcmpl-RtT3stC2new00000000001"
         assert client.chat.completions.create(**wire.openai_screen_request("C1")).id == "chatcmpl-RtT3stC1kept0000000001"
         assert handle.all_played
+
+
+def test_a_resumed_recording_sends_a_repeated_request_on_instead_of_answering_it_with_the_new_recording(tmp_path, wire):
+    from agent.recording import incomplete_path
+
+    path = tmp_path / "run.yaml"
+    incomplete_path(path).write_text("interactions: []\nversion: 1\n", encoding="utf-8")
+    # The same request twice (a truncation retry differs only in its budget, which is not matched on): both reach the server.
+    server = wire.Scripted([
+        wire.json_response(wire.openai_chat_answer('{"stance":"supports","quote":"q"}', completion_id="chatcmpl-RtT3stFirst000000000001")),
+        wire.json_response(wire.openai_chat_answer('{"stance":"refutes","quote":"r"}', completion_id="chatcmpl-RtT3stRetry000000000001")),
+    ])
+    with cassette("record", path, resume=True):
+        client = wire.openai_client(server)
+        first = client.chat.completions.create(**wire.openai_screen_request("C1"))
+        retry = client.chat.completions.create(**wire.openai_screen_request("C1"))
+    assert (first.id, retry.id) == ("chatcmpl-RtT3stFirst000000000001", "chatcmpl-RtT3stRetry000000000001")
+    with cassette("replay", path) as handle:
+        client = wire.openai_client(wire.unreachable)
+        assert [client.chat.completions.create(**wire.openai_screen_request("C1")).id for _ in range(2)] == [first.id, retry.id]
+        assert handle.all_played

@@ -16,7 +16,7 @@ from agent.services import RunRequest
 from agent.store import Store
 from tests.resume.harness import CASSETTE, LINE, REPO, child_env, start
 
-ALL_PROMPTS = {"read_anchors", "plan_queries", "screen", "judge", "propose_questions", "draft_proposals"}
+ALL_PROMPTS = {"read_anchors", "plan_claims", "screen", "judge", "propose_questions", "draft_proposals"}
 
 
 def _interrupted_run(line: Path, cassette: Path) -> RunRecord:

@@ -88,7 +88,7 @@ def test_runs_line_lists_the_history_of_verdicts(after_full_run, capsys) -> None
     history = json.loads(capsys.readouterr().out)
     assert [h["run_date"] for h in history] == ["2026-11-29", "2026-12-29"]
     assert [h["since_last"] for h in history] == [None, after_full_run]
-    assert [h["calls"] for h in history] == [18, 0]
+    assert [h["calls"] for h in history] == [14, 0]
     assert history[0]["verdicts"] == history[1]["verdicts"] and history[1]["verdicts"]["C1"] == "qualified"
 
 

@@ -57,7 +57,9 @@ def test_a_changed_claim_alone_is_re_tested_in_full() -> None:
     plan = build_plan(changed, "first", FIRST, {**first, "decisions": {}})
     model = ScriptedModel(script())
     second = run(changed, LATER, model, source(LATER), plan)
-    assert _tasks(model) == ["draft_proposals", "judge C2", "plan_queries C2", "propose_questions", "read_anchors", "screen C2"]
+    assert _tasks(model) == ["draft_proposals", "judge C2", "plan_claims", "propose_questions", "read_anchors", "screen C2"]
+    planned = next(data for task, data in model.calls if task == "plan_claims")
+    assert 'label="claim C2"' in planned and 'label="claim C1"' not in planned, "the carried claim is not planned again"
     screened = next(data for task, data in model.calls if task == "screen C2")
     assert "2511.16769" in screened  # screened again: the claim is not the one it was screened for
     text = "\n".join(what_changed_lines(second["since_last"]))
@@ -102,15 +104,14 @@ def test_an_accepted_proposal_is_not_proposed_again_even_with_new_evidence() -> 
 
 
 def test_a_run_without_a_plan_is_unchanged() -> None:
-    """Without --since-last nothing carries: every claim is planned, screened and judged, and no summary is kept."""
+    """Without --since-last nothing carries: every claim is planned (in the line's one plan), screened and judged, and no summary is kept."""
     model = ScriptedModel(script())
     state = run(make_line(), LATER, model, source(LATER))
     assert _tasks(model) == [
         "draft_proposals",
         "judge C1",
         "judge C2",
-        "plan_queries C1",
-        "plan_queries C2",
+        "plan_claims",
         "propose_questions",
         "read_anchors",
         "screen C1",
