@@ -12,7 +12,9 @@ Proposals follow by code for each anchor that does not fully back its claim:
 a revision to what the anchor backs where the model worded one and the anchor
 backs part of it, otherwise a flag that the claim rests on an anchor that does
 not carry it. Each cites the anchor with its checked quote, so the ground
-check holds it to the same rule as every proposal.
+check holds it to the same rule as every proposal. Where the run itself
+retrieved and screened a paper that supports the claim, a third option
+follows: replace the anchor with that paper (`replacement_changes`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 from agent.graph.answers import AnchorReadings
 from agent.graph.evidence import MIN_QUOTE_WORDS, normalise_space, quote_problem, quote_words
-from agent.graph.records import FIT_LABELS, AnchorCheck, AnchorFit, FitKind
+from agent.graph.records import FIT_LABELS, AnchorCheck, AnchorFit, ClaimResult, Finding, FitKind, Stance
 from agent.line.doi import cite_key
 from agent.line.models import Line
 from agent.proposals import Evidence, ProposalKind
@@ -29,6 +31,8 @@ from agent.sources.models import LookupStatus, Paper
 
 # Fits that leave a claim resting on an anchor that does not carry it all: each gets a proposal.
 NOT_CARRIED = (FitKind.BACKS_PART, FitKind.DOES_NOT_BACK, FitKind.SOMETHING_ELSE)
+# Fits where the anchor carries none of the claim: only these are offered a replacement (one backing part keeps that part).
+CARRIES_NOTHING = (FitKind.DOES_NOT_BACK, FitKind.SOMETHING_ELSE)
 
 
 def readable(checks: Sequence[AnchorCheck], papers: Mapping[str, Paper]) -> list[AnchorCheck]:
@@ -151,3 +155,53 @@ def fit_line(fit: AnchorFit) -> str:
     if fit.note:
         said += f" ({fit.note})"
     return said
+
+
+def anchor_text(arxiv_id: str, date: str, title: str) -> str:
+    """An anchor as a line lists it, which is what an anchor proposal's before and after hold."""
+    return f"arXiv:{arxiv_id} ({date}): {title}"
+
+
+def _best_support(result: ClaimResult | None, papers: Mapping[str, Paper], anchors: set[str]) -> Finding | None:
+    """The claim's most confident supporting finding on a paper the run verified and the line does not already cite as an anchor."""
+    if result is None:
+        return None
+    found = [f for f in result.findings if f.stance is Stance.SUPPORTS and f.arxiv_id in papers and f.arxiv_id not in anchors]
+    return max(found, key=lambda f: f.confidence, default=None)
+
+
+def replacement_changes(checks: Sequence[AnchorCheck], results: Mapping[str, ClaimResult], papers: Mapping[str, Paper]) -> list[dict]:
+    """Replace an anchor that carries none of its claim with the paper this run found supporting the claim.
+
+    Only for an anchor the model read against one claim (replacing one cited for two would take the other's
+    support away) and found not to back it or to be about something else (one backing part keeps that part),
+    and only with a paper the run retrieved, screened as supporting with a quote checked
+    against its abstract, and not already an anchor of the line. The curator chooses between this, the
+    revision and the flag.
+    """
+    anchors = {c.arxiv_id for c in checks}
+    changes = []
+    for check in checks:
+        if len(check.fits) != 1 or check.fits[0].fit not in CARRIES_NOTHING:
+            continue
+        fit = check.fits[0]
+        finding = _best_support(results.get(fit.claim_id), papers, anchors)
+        if finding is None:
+            continue
+        paper = papers[finding.arxiv_id]
+        why = (
+            f"{fit.claim_id} rests on anchor {_label(fit)}, whose abstract {FIT_LABELS[fit.fit]}. "
+            f"This run retrieved {cite_key(paper.arxiv_id)} and screened it as supporting {fit.claim_id} "
+            f'(confidence {finding.confidence:.2f}): "{finding.quote}".'
+        )
+        changes.append(
+            dict(
+                kind=ProposalKind.REPLACE_ANCHOR,
+                target=check.anchor_id,
+                before=anchor_text(check.arxiv_id, check.cited_date, check.cited_title),
+                after=anchor_text(paper.arxiv_id, paper.published.strftime("%Y-%m"), paper.title),
+                rationale=why,
+                evidence=[Evidence(arxiv_id=paper.arxiv_id, quote=finding.quote, title=paper.title, published=paper.published)],
+            )
+        )
+    return changes

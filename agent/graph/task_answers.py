@@ -98,7 +98,9 @@ def asked_as(tasks: Sequence[Task]) -> str:
     lines = []
     for task in tasks:
         if items := sub_questions(task):
-            lines.append(f"Task {task.number} names its questions' premises; write one question for each, built on that premise as given, its letter in `part`:")
+            lines.append(
+                f"Task {task.number} names its questions' premises; write one question for each, built on that premise as given, its letter in `part`:"
+            )
             lines += [f"  ({letter}) {text}" for letter, text in items]
         if kinds := framings(task):
             lines.append(f"Task {task.number} asks especially for contradicting work of these kinds; for each, the listed contradicting papers that show it:")

@@ -255,7 +255,7 @@ def _new_recordings_are_not_answers(vcr_cassette: Cassette) -> None:
         for index in range(before, len(vcr_cassette.data)):
             vcr_cassette.play_counts[index] += 1
 
-    vcr_cassette.append = append_played  # type: ignore[method-assign]
+    vcr_cassette.append = append_played
 
 
 @contextmanager

@@ -90,6 +90,7 @@ _STOPWORDS = frozenset(
 )
 _PAPER = re.compile(r'<untrusted_data label="arXiv:([^"]+)">\nTitle: (.*?)\nSubmitted: .*?\nAbstract: (.*?)\n</untrusted_data>', re.S)
 _CLAIM = re.compile(r'<untrusted_data label="claim (C\d+)">\n(.*?)\n</untrusted_data>', re.S)
+_LISTED = re.compile(r"^C\d+ \(dated [^)]*\): ")
 _FINDING = re.compile(r"^- arXiv:(\S+) \[(\w+)\]", re.M)
 _VERDICT = re.compile(r"^- (C\d+) \([^)]*\) ([a-z ]+):", re.M)
 _TASK = re.compile(r"^\((\d+)\)", re.M)
@@ -122,7 +123,8 @@ def plan(user: str) -> dict[str, Any]:
 
 def plan_line(user: str) -> dict[str, Any]:
     """Every claim listed, each planned as `plan` plans one alone."""
-    return {"claims": [{"claim_id": claim_id, **_queries(text)} for claim_id, text in _CLAIM.findall(user)]}
+    # A listed claim reads "C1 (dated ~2025): text"; only its text is what a planner searches for.
+    return {"claims": [{"claim_id": claim_id, **_queries(_LISTED.sub("", text, count=1))} for claim_id, text in _CLAIM.findall(user)]}
 
 
 def _queries(claim: str) -> dict[str, Any]:

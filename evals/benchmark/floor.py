@@ -117,7 +117,7 @@ def line_budgets(lines: list[dict[str, Any]]) -> tuple[Target, Target]:
     calls = Target(
         "model calls per line", "<= 2 x claims + 4", f"worst {worst_calls[0]}: {worst_calls[1]:+d} vs budget",
         not missed_lines,
-        "" if not missed_lines else f"{len(missed_lines)} of {len(lines)} lines over, by up to {worst_calls[1]} (calls = 3c+2: plan, screen, judge per claim + 2)",
+        "" if not missed_lines else f"{len(missed_lines)} of {len(lines)} lines over, by up to {worst_calls[1]} (expected 2c+4: screen and judge per claim; anchors, the plan, questions, draft per line; a claim the plan leaves out is planned on its own)",
     )  # fmt: skip
     return arxiv, calls
 

@@ -33,5 +33,14 @@ def test_the_demo_report_shows_each_anchors_fit_and_quote_and_proposes_for_those
         assert fit.quote and quote_in(fit.quote, papers[fit.arxiv_id].summary) and f'"{fit.quote}"' in section
     assert fits["A1"].fit is FitKind.BACKS_PART and fits["A4"].fit is FitKind.SOMETHING_ELSE
     about = [p for p in state["proposals"] if "rests on anchor" in p.rationale]
-    assert sorted((p.kind, p.target) for p in about) == [("flag", "C3"), ("flag", "C4"), ("flag", "C5"), ("revise_claim", "C2")]
-    assert all(p.grounded and p.evidence and p.evidence[0].quote for p in about), "each cites its anchor with the checked quote"
+    assert sorted((p.kind, p.target) for p in about) == [
+        ("flag", "C3"),
+        ("flag", "C4"),
+        ("flag", "C5"),
+        ("replace_anchor", "A3"),
+        ("replace_anchor", "A4"),
+        ("revise_claim", "C2"),
+    ], "the two anchors that carry nothing of their claim are also offered a paper of the run that supports it"
+    assert all(p.grounded and p.evidence and p.evidence[0].quote for p in about), "each cites its anchor (or the replacement) with the checked quote"
+    replaced = {p.target: p.after.split()[0] for p in about if p.kind == "replace_anchor"}
+    assert replaced == {"A3": "arXiv:2509.16533", "A4": "arXiv:2603.15639"}, "each replacement is a paper the run screened as supporting"

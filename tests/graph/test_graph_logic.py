@@ -132,9 +132,7 @@ def script(overrides: dict | None = None):
 
 def run(line: Line, model: ScriptedModel, source: FakeSource, months: int = 6, planning: str = "line"):
     graph = build_graph().compile(checkpointer=InMemorySaver(serde=serializer()))
-    ctx = RunContext(
-        models={r: model for r in ("planner", "screener", "judge", "writer")}, source=source, contradiction_months=months, planning=planning
-    )
+    ctx = RunContext(models={r: model for r in ("planner", "screener", "judge", "writer")}, source=source, contradiction_months=months, planning=planning)
     config = {"configurable": {"thread_id": "t1"}}
     graph.invoke({"run_id": "t1", "line": line, "run_date": RUN_DATE}, config, context=ctx)
     return graph.get_state(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+# ruff: noqa: F811  (the `line` fixture comes from test_graph_logic; tests take it by name)
 import datetime as dt
 from pathlib import Path
 

@@ -218,10 +218,12 @@ def test_a_resumed_recording_sends_a_repeated_request_on_instead_of_answering_it
     path = tmp_path / "run.yaml"
     incomplete_path(path).write_text("interactions: []\nversion: 1\n", encoding="utf-8")
     # The same request twice (a truncation retry differs only in its budget, which is not matched on): both reach the server.
-    server = wire.Scripted([
-        wire.json_response(wire.openai_chat_answer('{"stance":"supports","quote":"q"}', completion_id="chatcmpl-RtT3stFirst000000000001")),
-        wire.json_response(wire.openai_chat_answer('{"stance":"refutes","quote":"r"}', completion_id="chatcmpl-RtT3stRetry000000000001")),
-    ])
+    server = wire.Scripted(
+        [
+            wire.json_response(wire.openai_chat_answer('{"stance":"supports","quote":"q"}', completion_id="chatcmpl-RtT3stFirst000000000001")),
+            wire.json_response(wire.openai_chat_answer('{"stance":"refutes","quote":"r"}', completion_id="chatcmpl-RtT3stRetry000000000001")),
+        ]
+    )
     with cassette("record", path, resume=True):
         client = wire.openai_client(server)
         first = client.chat.completions.create(**wire.openai_screen_request("C1"))

@@ -14,7 +14,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agent.graph.anchor_fit import all_fits, fit_changes
+from agent.graph.anchor_fit import all_fits, anchor_text, fit_changes, replacement_changes
 from agent.graph.answers import DraftSet
 from agent.graph.claim_dates import DateFit, as_claim_date, date_checks
 from agent.graph.context import RunContext, run_line, services
@@ -34,14 +34,10 @@ from agent.proposals import Evidence, Proposal, ProposalKind
 from agent.sources.models import LookupStatus, Paper, TitleMatch
 
 
-def _anchor_text(arxiv_id: str, date: str, title: str) -> str:
-    return f"arXiv:{arxiv_id} ({date}): {title}"
-
-
 def anchor_changes(checks: list[AnchorCheck], papers: dict[str, Paper]) -> list[dict]:
     changes = []
     for check in checks:
-        before = _anchor_text(check.arxiv_id, check.cited_date, check.cited_title)
+        before = anchor_text(check.arxiv_id, check.cited_date, check.cited_title)
         if check.status is LookupStatus.UNCHECKED:
             # arXiv did not answer: nothing is known against the anchor, so nothing is proposed.
             continue
@@ -73,7 +69,7 @@ def anchor_changes(checks: list[AnchorCheck], papers: dict[str, Paper]) -> list[
             "kind": ProposalKind.REPLACE_ANCHOR,
             "target": check.anchor_id,
             "before": before,
-            "after": _anchor_text(check.arxiv_id, date, paper.title),
+            "after": anchor_text(check.arxiv_id, date, paper.title),
             "rationale": " ".join(why),
             "evidence": [Evidence(arxiv_id=paper.arxiv_id, title=paper.title, published=paper.published)],
         }
@@ -171,6 +167,7 @@ def draft_proposals(state: RunState, runtime: Runtime[RunContext]) -> dict:
         changes.append(dict(kind=ProposalKind.ADD_QUESTION, target="line", before="", after=q.text, rationale=why, evidence=[]))
     # Last, so that the numbering of the proposals drafted before anchors were read stays as it was.
     changes += fit_changes(all_fits(state.get("anchor_checks", [])), line, papers)  # anchors that do not carry their claims (read_anchors)
+    changes += replacement_changes(state.get("anchor_checks", []), state.get("claim_results", {}), papers)  # ... and a paper of this run that does
     proposals = [Proposal(id=f"P{i}", **change) for i, change in enumerate(changes, start=1)]
     if summary is not None:
         # A proposal accepted before, or rejected before with no new evidence, is not proposed again.

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
+from agent.graph.answers import FramingAnswer
 from agent.graph.context import RunContext, run_line, services
 from agent.graph.line_tasks import ask_line_task, failed_step
-from agent.graph.answers import FramingAnswer
 from agent.graph.records import Contradiction, FramingRead, ResearchQuestion
 from agent.graph.state import RunState
 from agent.graph.task_answers import asked_as, framings, sub_questions
