@@ -85,6 +85,11 @@ def _anchor_ok(outcome: AnchorOutcome, check: AnchorCheck, kinds: set[ProposalKi
     return found and check.date_check is DateCheck.DIFFERS and ProposalKind.REPLACE_ANCHOR in kinds
 
 
+def _replaces_with_another(proposal: Proposal, check: AnchorCheck) -> bool:
+    """An anchor replaced by a different paper the run found (agent.graph.anchor_fit.replacement_changes)."""
+    return proposal.kind is ProposalKind.REPLACE_ANCHOR and any(e.arxiv_id != check.arxiv_id for e in proposal.evidence)
+
+
 def _anchor_seen(check: AnchorCheck, targeting: list[Proposal]) -> str:
     if check.status is not LookupStatus.FOUND:
         seen = str(check.status)
@@ -104,7 +109,8 @@ def score_anchors(state: State, anchors: dict[str, AnchorOutcome]) -> Ratio:
         if check is None:
             ratio.miss(f"{anchor_id}: never checked, expected {outcome}", anchor_id)
             continue
-        targeting = [p for p in proposals if p.target == anchor_id]
+        # A replacement with another paper answers the anchor's fit (score_fits), not its check.
+        targeting = [p for p in proposals if p.target == anchor_id and not _replaces_with_another(p, check)]
         if _anchor_ok(outcome, check, {p.kind for p in targeting}):
             ratio.hit()
         else:
@@ -130,9 +136,16 @@ def score_fits(state: State, fits: dict[str, FitExpect]) -> Ratio:
             ratio.miss(f"{anchor_id} -> {want.claim}: fit {got[0].fit if got else 'none'}, expected {want.fit}", anchor_id)
         elif want.fit != "cannot_tell" and not got[0].quote:
             ratio.miss(f"{anchor_id} -> {want.claim}: {want.fit} without a checked quote", anchor_id)
+        elif want.replaced_by is not None and want.replaced_by not in (offered := _offered(state, check)):
+            ratio.miss(f"{anchor_id}: offered {', '.join(offered) or 'no replacement'}, expected arXiv:{want.replaced_by}", anchor_id)
         else:
             ratio.hit()
     return ratio
+
+
+def _offered(state: State, check: AnchorCheck) -> list[str]:
+    """The papers the run's replace_anchor proposals offer instead of this anchor."""
+    return [e.arxiv_id for p in state.get("proposals", []) if p.target == check.anchor_id and _replaces_with_another(p, check) for e in p.evidence]
 
 
 def score_dates_and_tasks(state: State, dates: dict[str, DateFit], tasks: dict[int, Output]) -> Ratio:

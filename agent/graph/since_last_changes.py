@@ -16,7 +16,7 @@ from agent.graph.since_last import AnchorChange, ClaimChange, KnownProposal, Sin
 from agent.line.arxiv_id import base_id
 from agent.line.doi import cite_key
 from agent.line.models import Line
-from agent.proposals import Proposal
+from agent.proposals import Proposal, ProposalKind
 from agent.sources.models import Paper
 
 
@@ -100,9 +100,12 @@ def _norm(text: str) -> str:
 
 
 def _same(known: Proposal, drafted: Proposal) -> bool:
-    """The same change: kind, target and the text it changes (`before`); for an addition to the line, the same text added."""
+    """The same change: kind, target and the text it changes (`before`); for an addition to the line, the same text added;
+    for an anchor, the same paper put in its place (correcting its title is not replacing it with another paper)."""
     if known.kind != drafted.kind or known.target != drafted.target or _norm(known.before) != _norm(drafted.before):
         return False
+    if drafted.kind == ProposalKind.REPLACE_ANCHOR:
+        return known.after.split()[:1] == drafted.after.split()[:1]
     return drafted.target != "line" or _norm(known.after) == _norm(drafted.after)
 
 

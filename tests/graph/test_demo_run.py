@@ -38,7 +38,7 @@ def _only_run(store: Store):
 def test_demo_replays_end_to_end(capsys):
     assert cli(["run", str(LINE), "--replay", str(CASSETTE)]) == 0
     out = capsys.readouterr().out
-    assert "retest review" in out and "13 proposals" in out
+    assert "retest review" in out and "15 proposals" in out
     run, state, waiting = _only_run(Store.open())
     assert run.status is RunStatus.AWAITING_REVIEW and waiting == ("review",)
     assert str(run.run_date) == "2026-11-29", "replay takes the cassette's run date"
@@ -106,7 +106,7 @@ def test_resume_after_kill_finishes_without_repeating_work(tmp_path):
     run_after, state, waiting = load_state(run.id, Store.open())
     assert run_after.status is RunStatus.AWAITING_REVIEW and waiting == ("review",)
     assert {k: r.verdict.verdict for k, r in state["claim_results"].items()} == EXPECTED_VERDICTS
-    assert [p.id for p in state["proposals"]] == [f"P{i}" for i in range(1, 14)], "no duplicated proposals"
+    assert [p.id for p in state["proposals"]] == [f"P{i}" for i in range(1, 16)], "no duplicated proposals"
     calls = [(u.node, u.claim_id) for u in state["usage"]]
     assert len(calls) == len(set(calls)) == 14, "no model call repeated or lost across the kill"
     assert re.search(r"C3\s.*strengthened", resumed.stdout)

@@ -86,7 +86,7 @@ def test_a_run_stopped_before_its_first_checkpoint_resumes_from_its_line(monkeyp
     capsys.readouterr()
     assert cli(["resume", run.id]) == 0, _err(capsys)
     record, state, waiting = load_state(run.id, Store.open())
-    assert record.status is RunStatus.AWAITING_REVIEW and waiting == ("review",) and len(state["proposals"]) == 13
+    assert record.status is RunStatus.AWAITING_REVIEW and waiting == ("review",) and len(state["proposals"]) == 15
 
 
 def test_resume_refuses_a_line_that_changed_before_the_first_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

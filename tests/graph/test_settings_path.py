@@ -63,7 +63,7 @@ def test_resume_uses_the_saved_settings_not_todays_environment(monkeypatch: pyte
     capsys.readouterr()
     assert cli(["resume", run.id]) == 0, capsys.readouterr().err
     record, state, _ = load_state(run.id, Store.open())
-    assert record.status is RunStatus.AWAITING_REVIEW and len(state["proposals"]) == 13
+    assert record.status is RunStatus.AWAITING_REVIEW and len(state["proposals"]) == 15
 
 
 def test_the_graph_has_no_default_services() -> None:

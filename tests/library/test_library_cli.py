@@ -46,7 +46,7 @@ def test_one_failing_line_does_not_stop_the_others(library: tuple[Path, Path], c
     assert runs["a-edited"].status is RunStatus.FAILED and "cassette miss" in (runs["a-edited"].error or "")
     assert runs["c-demo"].status is RunStatus.AWAITING_REVIEW, "the line after two failures still ran to review"
     _, state, waiting = load_state(runs["c-demo"].id, Store.open())
-    assert waiting == ("review",) and len(state["proposals"]) == 13
+    assert waiting == ("review",) and len(state["proposals"]) == 15
     rows = {row.split()[0]: row for row in out.splitlines() if row.strip().startswith(("a-edited", "b-broken", "c-demo"))}
     assert "FAILED" in rows["a-edited"] and runs["a-edited"].id in out, "a failed run's ID is shown, to resume it"
     assert "FAILED" in rows["b-broken"] and "to review" in rows["c-demo"]

@@ -70,7 +70,7 @@ def test_two_machines_run_and_review_on_one_database(database_url, tmp_path):
         [sys.executable, "-m", "agent.cli", "review", first, "--list", "--json"], env=a, cwd=REPO, capture_output=True, text=True, check=True
     )
     shown = json.loads(pending.stdout)
-    assert {p["id"] for p in shown["pending"]} == {"P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13"}
+    assert {p["id"] for p in shown["pending"]} == {"P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13", "P14", "P15"}
     assert _runs(database_url)[second] == "completed"
 
 

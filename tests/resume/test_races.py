@@ -157,11 +157,11 @@ def test_a_batch_review_retried_after_a_kill_records_each_decision_once(tmp_path
 def test_a_retried_batch_that_had_decided_everything_succeeds(tmp_path, capsys):
     assert cli(["run", str(LINE), "--replay", str(CASSETTE)]) == 0
     run_id = list_runs(Store.open())[0].id
-    batch = ["review", run_id, "--accept", "P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,P11,P12,P13"]
+    batch = ["review", run_id, "--accept", "P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,P11,P12,P13,P14,P15"]
     (killed,) = _together(tmp_path, batch, prelude=_KILL_AFTER_SAVING)
     assert killed.returncode == -9, killed.stderr
     capsys.readouterr()
     assert cli(batch) == 0, "its intent was carried out: not 'review is closed'"
     assert "already saved" in capsys.readouterr().out
-    assert len(_rows(run_id)) == 13
+    assert len(_rows(run_id)) == 15
     assert get_run(Store.open(), run_id).status is RunStatus.COMPLETED

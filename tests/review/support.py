@@ -34,8 +34,9 @@ REJECT_REASON = "the mechanism is not new"
 
 # Sitting 1: accept P1, edit P2, reject P3 with a reason, skip P4, back to P4, quit.
 FIRST_SITTING_KEYS = ["a", "e", "r", "s", "b", "q"]
-# Sitting 2 starts at P4 (the first still pending), accepts P4..P9 and rejects P10..P13 (the anchor-fit proposals, issue 12).
-SECOND_SITTING_KEYS = ["a"] * 6 + ["r"] * 4
+# Sitting 2 starts at P4 (the first still pending), accepts P4..P9 and rejects P10..P15 (the anchor-fit proposals and
+# the two anchor replacements, issue 12).
+SECOND_SITTING_KEYS = ["a"] * 6 + ["r"] * 6
 
 
 @dataclass

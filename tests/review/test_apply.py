@@ -136,7 +136,7 @@ def test_apply_refuses_while_proposals_are_pending(demo: Demo, capsys):
 
 
 def test_nothing_accepted_writes_nothing(demo: Demo, capsys):
-    ids = ",".join(f"P{i}" for i in range(1, 14))
+    ids = ",".join(f"P{i}" for i in range(1, 16))
     assert cli(["review", demo.run_id, "--reject", ids, "--reason", "not now"]) == 0
     assert _apply(demo) == 0
     assert "nothing to apply" in capsys.readouterr().out

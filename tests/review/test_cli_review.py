@@ -54,7 +54,7 @@ def test_accept_grounded_decides_the_rest_and_completes_the_run(demo: Demo, caps
     review = _review(demo)
     assert review.run.status is RunStatus.COMPLETED
     kinds = {k: d.kind for k, d in review.decisions.items()}
-    assert kinds.pop("P7") is DecisionKind.REJECT and set(kinds.values()) == {DecisionKind.ACCEPT} and len(kinds) == 12
+    assert kinds.pop("P7") is DecisionKind.REJECT and set(kinds.values()) == {DecisionKind.ACCEPT} and len(kinds) == 14
     assert cli(["review"]) == 2
     assert "no run is waiting for review" in capsys.readouterr().err
     for args in (["--accept", "P7"], ["--accept-grounded"]):
@@ -67,7 +67,7 @@ def test_accept_grounded_leaves_ungrounded_proposals_for_a_person(demo: Demo):
     assert review.pending_grounded == review.pending, "every demo proposal is grounded"
     ungrounded = review.proposals[4].model_copy(update={"grounded": False, "removed_ids": ["2401.00001"]})
     state = {**review.state, "proposals": [*review.proposals[:4], ungrounded, *review.proposals[5:]]}
-    assert ReviewRun(review.run, state).pending_grounded == ["P1", "P2", "P3", "P4", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13"]
+    assert ReviewRun(review.run, state).pending_grounded == ["P1", "P2", "P3", "P4", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13", "P14", "P15"]
 
 
 def test_list_json_for_scripts(demo: Demo, capsys):
@@ -76,13 +76,13 @@ def test_list_json_for_scripts(demo: Demo, capsys):
     assert cli(["review", demo.run_id, "--list", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["run_id"] == demo.run_id and payload["status"] == "awaiting_review"
-    assert [p["id"] for p in payload["pending"]] == ["P1", *(f"P{i}" for i in range(3, 14))]
+    assert [p["id"] for p in payload["pending"]] == ["P1", *(f"P{i}" for i in range(3, 16))]
     assert payload["pending"][0]["evidence"][0]["arxiv_id"] == "2306.14694"
     assert [(d["proposal_id"], d["kind"], d["reason"]) for d in payload["decided"]] == [("P2", "reject", "no")]
 
 
 def test_export_bibtex_cites_only_accepted_proposals(demo: Demo, capsys):
-    assert cli(["review", demo.run_id, "--accept", "P2,P6", "--reject", "P1,P3,P4,P5,P7,P8,P9,P10,P11,P12,P13"]) == 0
+    assert cli(["review", demo.run_id, "--accept", "P2,P6", "--reject", "P1,P3,P4,P5,P7,P8,P9,P10,P11,P12,P13,P14,P15"]) == 0
     capsys.readouterr()
     assert cli(["export", demo.run_id, "--bibtex"]) == 0
     bib = capsys.readouterr().out

@@ -75,4 +75,4 @@ def test_closed_review_takes_no_more_decisions(demo: Demo):
         assert review.run.status is RunStatus.COMPLETED and review.pending == [] and not review.open
         with pytest.raises(InputError, match="review is closed"):
             submit(store, review, [make_decision("P1", DecisionKind.REJECT)])
-        assert len(decision_history(store, demo.run_id)) == 13
+        assert len(decision_history(store, demo.run_id)) == 15

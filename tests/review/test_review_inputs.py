@@ -62,7 +62,7 @@ def test_apply_after_the_line_file_moved_says_where_to_put_it_back(reviewed: Dem
 
 
 def test_export_bibtex_says_why_it_is_empty(demo: Demo, capsys):
-    assert cli(["review", demo.run_id, "--reject", ",".join(f"P{i}" for i in range(1, 14))]) == 0
+    assert cli(["review", demo.run_id, "--reject", ",".join(f"P{i}" for i in range(1, 16))]) == 0
     capsys.readouterr()
     assert cli(["export", demo.run_id, "--bibtex"]) == 0
     captured = capsys.readouterr()

@@ -71,45 +71,45 @@ def _finish(child: pexpect.spawn) -> int:
 def test_review_in_two_sittings_then_apply(demo: Demo, editor: tuple[Path, Path]):
     script, seen = editor
     first = _spawn(demo, script)
-    _at(first, "P1 (1 of 13) · replace_anchor · A3")
+    _at(first, "P1 (1 of 15) · replace_anchor · A3")
     first.send("a")
     first.expect_exact("Saved: P1 accept.")
-    _at(first, "P2 (2 of 13) · revise_claim · C1")
+    _at(first, "P2 (2 of 15) · revise_claim · C1")
     first.send("e")
     first.expect_exact("Saved: P2 edit.")
-    _at(first, "P3 (3 of 13) · revise_claim · C3")
+    _at(first, "P3 (3 of 15) · revise_claim · C3")
     first.send("r")
     first.expect_exact("Reason (optional, Enter for none): ")
     first.sendline(REJECT_REASON)
     first.expect_exact(f"Saved: P3 reject ({REJECT_REASON}).")
-    _at(first, "P4 (4 of 13) · revise_claim · C4")
+    _at(first, "P4 (4 of 15) · revise_claim · C4")
     first.send("s")
-    _at(first, "P5 (5 of 13) · add_note · line")
+    _at(first, "P5 (5 of 15) · add_note · line")
     first.send("b")
-    _at(first, "P4 (4 of 13) · revise_claim · C4")
+    _at(first, "P4 (4 of 15) · revise_claim · C4")
     first.send("q")
-    first.expect_exact(f"still pending: P4, P5, P6, P7, P8, P9, P10, P11, P12, P13. Continue later with: retest review {demo.run_id}")
+    first.expect_exact(f"still pending: P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14, P15. Continue later with: retest review {demo.run_id}")
     assert _finish(first) == 0
 
     shown = seen.read_text(encoding="utf-8")
     assert shown.startswith("# New text for P2") and "(~2026)" in shown and "In AGI scenarios wages are modelled" in shown
     with demo.store() as store:
         review = load_review(store, demo.run_id)
-    assert review.run.status is RunStatus.AWAITING_REVIEW and review.pending == ["P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13"]
+    assert review.run.status is RunStatus.AWAITING_REVIEW and review.pending == ["P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "P12", "P13", "P14", "P15"]
     decisions = review.decisions
     assert {k: d.kind for k, d in decisions.items()} == {"P1": DecisionKind.ACCEPT, "P2": DecisionKind.EDIT, "P3": DecisionKind.REJECT}
     assert decisions["P2"].edited_after == EDITED_C1 and decisions["P3"].reason == REJECT_REASON
     assert {d.reviewer for d in decisions.values()} == {REVIEWER}
 
     second = _spawn(demo, script)
-    second.expect_exact("10 proposals to review")
+    second.expect_exact("12 proposals to review")
     for position, pid in enumerate(["P4", "P5", "P6", "P7", "P8", "P9"], start=1):
-        _at(second, f"{pid} ({position} of 10)")
+        _at(second, f"{pid} ({position} of 12)")
         second.send("a")
         second.expect_exact(f"Saved: {pid} accept.")
-    # The anchor-fit proposals (issue 12) are rejected, so the applied line is the one expected before them.
-    for position, pid in enumerate(["P10", "P11", "P12", "P13"], start=7):
-        _at(second, f"{pid} ({position} of 10)")
+    # The anchor-fit proposals and the anchor replacements (issue 12) are rejected, so the applied line is the one expected before them.
+    for position, pid in enumerate(["P10", "P11", "P12", "P13", "P14", "P15"], start=7):
+        _at(second, f"{pid} ({position} of 12)")
         second.send("r")
         second.sendline("")
         second.expect_exact(f"Saved: {pid} reject.")

@@ -45,7 +45,7 @@ def test_back_skip_and_unknown_keys(demo: Demo):
     text = _printed(console)
     assert "This is the first proposal of this sitting." in text
     assert "s: skip for now" in text, "an unknown key shows the help"
-    assert text.count("P1 (1 of 13)") == 2 and text.count("P2 (2 of 13)") == 2 and "P3 (3 of 13)" not in text
+    assert text.count("P1 (1 of 15)") == 2 and text.count("P2 (2 of 15)") == 2 and "P3 (3 of 15)" not in text
     assert result.decided == ["P1"] and result.review.decisions["P1"].kind is DecisionKind.ACCEPT
 
 

@@ -43,7 +43,7 @@ def test_the_demo_on_the_server_matches_the_cli(served: Served, capsys: pytest.C
     assert on_cli.run.status is RunStatus.AWAITING_REVIEW
 
     assert on_server.proposals == on_cli.proposals
-    assert len(on_server.proposals) == 13 and on_server.pending == [p.id for p in on_cli.proposals]
+    assert len(on_server.proposals) == 15 and on_server.pending == [p.id for p in on_cli.proposals]
 
     # First sitting: one accepted, one rejected, through the API on one side and the runner on the other.
     first = [_decision("P1", DecisionKind.ACCEPT), _decision("P2", DecisionKind.REJECT, "off topic")]

@@ -68,7 +68,7 @@ def test_a_whole_review_and_apply_in_the_browser(demo: Demo, browser) -> None:
         page = browser.new_page(viewport=LAPTOP)
         page.goto(url)
         page.click(f"a[href='/runs/{demo.run_id}/review']")
-        assert page.locator("article.card").count() == 13
+        assert page.locator("article.card").count() == 15
         # The escaping test: the abstract's script did not run and its forged link is text.
         assert page.evaluate("window.__pwned") is None
         assert page.locator("#forged").count() == 0 and "<script>window.__pwned" in card(page, "P2").inner_text()

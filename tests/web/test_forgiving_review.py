@@ -13,7 +13,7 @@ from agent.review.review_run import load_review, submit
 from agent.runs import RunStatus
 from tests.web.conftest import Demo, unground
 
-OTHERS = "P3,P4,P5,P6,P7,P8,P9,P10,P11,P12,P13"
+OTHERS = "P3,P4,P5,P6,P7,P8,P9,P10,P11,P12,P13,P14,P15"
 
 
 def review_of(demo: Demo):

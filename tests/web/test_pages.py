@@ -39,7 +39,7 @@ def test_an_abstract_holding_a_script_and_a_forged_link_is_printed_as_text(demo:
 def test_the_runs_list_and_the_report_show_the_run(demo: Demo) -> None:
     web, _ = client(demo)
     runs = web.get("/")
-    assert runs.status_code == 200 and demo.run_id in runs.text and "13 waiting" in runs.text
+    assert runs.status_code == 200 and demo.run_id in runs.text and "15 waiting" in runs.text
     report = web.get(f"/runs/{demo.run_id}")
     assert report.status_code == 200 and "Verdicts" in report.text and "Cost and calls" in report.text
     # The page shows what the terminal report shows: each claim's date check, each task's answer, each anchor's link.
