@@ -80,7 +80,7 @@ def _citable(text: str, papers: dict[str, Paper]) -> str:
 
 
 def _asked_by(q: ResearchQuestion) -> str:
-    """ " (task 3 (a))": the task, and its sub-question, that a question answers."""
+    """The task, and its sub-question, that a question answers, as ' (task 3 (a))'."""
     return "" if q.task is None else f" (task {q.task}" + (f" ({q.part})" if q.part else "") + ")"
 
 

@@ -162,6 +162,11 @@ def anchor_text(arxiv_id: str, date: str, title: str) -> str:
     return f"arXiv:{arxiv_id} ({date}): {title}"
 
 
+def placed(after: str) -> str:
+    """The arXiv ID an anchor proposal's `after` (an `anchor_text`) puts in the anchor's place."""
+    return after.split(" ", 1)[0].removeprefix("arXiv:")
+
+
 def _best_support(result: ClaimResult | None, papers: Mapping[str, Paper], anchors: set[str]) -> Finding | None:
     """The claim's most confident supporting finding on a paper the run verified and the line does not already cite as an anchor."""
     if result is None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from agent.graph.anchor_fit import placed
 from agent.graph.records import AnchorCheck, ClaimResult, Stance
 from agent.graph.since_last import AnchorChange, ClaimChange, KnownProposal, SinceLast, SinceLastSummary, new_relevant
 from agent.line.arxiv_id import base_id
@@ -105,7 +106,7 @@ def _same(known: Proposal, drafted: Proposal) -> bool:
     if known.kind != drafted.kind or known.target != drafted.target or _norm(known.before) != _norm(drafted.before):
         return False
     if drafted.kind == ProposalKind.REPLACE_ANCHOR:
-        return known.after.split()[:1] == drafted.after.split()[:1]
+        return placed(known.after) == placed(drafted.after)
     return drafted.target != "line" or _norm(known.after) == _norm(drafted.after)
 
 
