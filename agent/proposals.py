@@ -32,6 +32,18 @@ class Evidence(BaseModel):
     published: dt.date | None = None
 
 
+class AnchorLink(BaseModel):
+    """Which claim an anchor is cited for: the link an anchor-fit proposal rests on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    anchor_id: str
+    claim_id: str
+
+    def __str__(self) -> str:
+        return f"{self.anchor_id} -> {self.claim_id}"
+
+
 class PaperNotice(BaseModel):
     """A retraction or correction notice a source holds against a paper a proposal cites (issue 19, with citation sources on)."""
 
@@ -59,6 +71,10 @@ class Proposal(BaseModel):
     removed_ids: list[str] = Field(default_factory=list, description="Citations ground_check removed.")
     problems: list[str] = Field(
         default_factory=list, description="Why the proposal cannot be applied as drafted (an unknown target, a date that is no date); it can only be rejected."
+    )
+    anchor_link: AnchorLink | None = Field(
+        default=None,
+        description="For a proposal drawn from how far an anchor carries a claim: that link. A curator who corrects it in review leaves the proposal to be rejected.",
     )
     notices: list[PaperNotice] = Field(
         default_factory=list, description="Retraction or correction notices on the papers it cites, found in the run (so review needs no network)."

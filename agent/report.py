@@ -244,15 +244,15 @@ def _failed_step_lines(rep: Report, node: str) -> list[str]:
 
 
 MODEL_LINK = "linked by the model reading the anchor's abstract against the claims"
+CURATOR_LINK = "linked by the curator (the line file's link, set in review)"
 
 
 def _links(line: Line, checks: list[AnchorCheck]) -> dict[str, str]:
     anchors = {a.id: a for a in line.prompt.anchors}
     claims = {c.id: c for c in line.prompt.claims}
+    given = {"model": MODEL_LINK, "curator": CURATOR_LINK}
     return {
-        f"{check.anchor_id} -> {claim_id}": MODEL_LINK
-        if check.link_basis == "model"
-        else f"word overlap: {link_basis(anchors[check.anchor_id], claims[claim_id])}"
+        f"{check.anchor_id} -> {claim_id}": given.get(check.link_basis) or f"word overlap: {link_basis(anchors[check.anchor_id], claims[claim_id])}"
         for check in checks
         for claim_id in check.claims
         if check.anchor_id in anchors and claim_id in claims

@@ -17,6 +17,7 @@ from agent.store import Store
 
 # The review room loads LangGraph (a run's proposals live in its checkpoint): only inside the commands.
 if TYPE_CHECKING:
+    from agent.review.apply import ApplyResult
     from agent.review.listing import ReviewListing
     from agent.review.review_run import ReviewRun
 
@@ -48,13 +49,20 @@ def _pending_table(review: ReviewListing) -> Table:
 
 
 def _list(review: ReviewListing, as_json: bool) -> None:
+    from agent.review.links import stranded
+
     if as_json:
         decided = [d.model_dump(mode="json") for d in review.decisions.values()]
         pending = [p.model_dump(mode="json") for p in review.proposals if p.id in review.pending]
-        payload = {"run_id": review.run.id, "status": str(review.run.status), "pending": pending, "decided": decided}
+        links = [c.model_dump(mode="json") for c in review.links.values()]
+        payload = {"run_id": review.run.id, "status": str(review.run.status), "pending": pending, "decided": decided, "links": links}
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         out.print(_pending_table(review))
+        for correction in review.links.values():
+            out.print(f"Link set in review: {correction}.", markup=False, highlight=False, soft_wrap=True)
+        for why in stranded(review.proposals, review.links).values():
+            out.print(f"{why}.", markup=False, highlight=False, soft_wrap=True)
 
 
 def _batch(review: ReviewRun, store: Store, accept: str | None, reject: str | None, reason: str | None, grounded: bool, *, force: bool = False) -> None:
@@ -70,7 +78,10 @@ def _batch(review: ReviewRun, store: Store, accept: str | None, reject: str | No
     if reason and not rejected:
         raise InputError("--reason is recorded with rejections; give --reject too", hint='Example: retest review RUN --reject P2 --reason "off topic"')
     if grounded:
-        accepted += [pid for pid in review.pending_grounded if pid not in accepted + rejected]
+        from agent.review.links import links_in_force, stranded
+
+        held = stranded(review.proposals, links_in_force(store, review.run.id))  # rest on a corrected link: only rejected
+        accepted += [pid for pid in review.pending_grounded if pid not in accepted + rejected and pid not in held]
     decisions = [make_decision(pid, DecisionKind.ACCEPT) for pid in accepted]
     decisions += [make_decision(pid, DecisionKind.REJECT, reason=reason or "") for pid in rejected]
     if not decisions:
@@ -99,6 +110,14 @@ def review(
     undo_ids: Annotated[
         str | None, typer.Option("--undo", help="Withdraw the decisions on these proposals (comma-separated): they wait again.", show_default=False)
     ] = None,
+    link: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--link",
+            help="Correct which claim an anchor is cited for, e.g. A2=C3 (A2=C3,C4 for two; repeat for more anchors). Apply writes it into the line.",
+            show_default=False,
+        ),
+    ] = None,
     list_pending: Annotated[bool, typer.Option("--list", help="Show what is pending and exit.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --list: print JSON for scripts.")] = False,
     server: Annotated[str | None, typer.Option("--server", help="Review a run on this LangGraph server; RUN_ID is its thread ID.", show_default=False)] = None,
@@ -106,8 +125,14 @@ def review(
     """Decide on a run's proposals: interactively one at a time, or in one go for scripts.
 
     Interactive keys: a accept, r reject (with an optional reason), e edit the
-    new text in $EDITOR, s skip, b back, q quit. Every decision is saved as it
-    is made; `retest review` again continues where you stopped.
+    new text in $EDITOR, l correct an anchor's link, s skip, b back, q quit.
+    Every decision is saved as it is made; `retest review` again continues
+    where you stopped.
+
+    The report shows which claim each anchor was linked to and why. To correct
+    one (say A2 backs C3, not C1): --link A2=C3. The proposals that judged A2
+    against C1 can then only be rejected, and `retest apply` writes the link
+    into the line, so the next run reads A2 against C3.
 
     Example (interactive, the latest run waiting for review):
 
@@ -116,16 +141,19 @@ def review(
     Example (scripted):
 
         retest review 20261129-212400-3f9a --accept P1,P3 --reject P2 --reason "off topic"
+        retest review 20261129-212400-3f9a --link A2=C3
     """
     if as_json and not list_pending:
         raise InputError("--json goes with --list", hint="Example: retest review RUN --list --json")
     deciding = accept is not None or reject is not None or accept_grounded
-    if list_pending and (deciding or reason or reopen or undo_ids is not None):
+    if list_pending and (deciding or reason or reopen or undo_ids is not None or link):
         # --list only shows: quietly ignoring --accept/--reject would let a script believe it decided.
         raise InputError(
             "--list only shows what is pending; it takes no --accept, --reject, --accept-grounded or --reason",
             hint="Decide first, then list: retest review RUN --accept P1 && retest review RUN --list",
         )
+    if server and link:
+        raise InputError("--link works on runs in this machine's store, not yet with --server", hint="Correct the link where the run is stored.")
     if server:
         from agent.cli._served import review as served_review
 
@@ -141,6 +169,10 @@ def review(
     from agent.review.session import Session, SessionResult, TerminalKeys, summary
 
     current = load_review(store, run_id)
+    if link:
+        _links(store, current, link)
+        if not (deciding or undo_ids is not None or reopen):
+            return
     if not current.open and not reopen and (deciding or undo_ids is not None):
         from agent.review.review_run import batch_in_force
 
@@ -166,6 +198,24 @@ def review(
         err.print(summary(SessionResult(session.review, session.decided, quit=True)), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     out.print(summary(result), markup=False, highlight=False, soft_wrap=True)
+
+
+def _links(store: Store, review: ReviewRun, texts: list[str]) -> None:
+    """Save each --link, saying what it leaves to be rejected."""
+    from agent.review.links import links_in_force, parse_link, set_link, stranded
+
+    wanted = [parse_link(text, review.line) for text in texts]  # every one checked before any is saved
+    anchors = [a for a, _ in wanted]
+    if len(set(anchors)) != len(anchors):
+        raise InputError(f"--link names an anchor twice: {', '.join(texts)}", hint="Give each anchor once, e.g. --link A2=C3,C4")
+    for anchor_id, claims in wanted:
+        saved = set_link(store, review, anchor_id, claims)
+        said = f"Saved: {saved}." if saved else f"{anchor_id} is already linked to {', '.join(claims)} in this review; nothing to do."
+        out.print(said, markup=False, highlight=False, soft_wrap=True)
+    for pid, why in stranded(review.proposals, links_in_force(store, review.run.id)).items():
+        if pid in review.pending:
+            out.print(f"{why}.", markup=False, highlight=False, soft_wrap=True)
+    out.print(f"`retest apply {review.run.id}` writes the link into the line.", markup=False, highlight=False, soft_wrap=True)
 
 
 def _closed(review: ReviewRun) -> None:
@@ -201,6 +251,11 @@ def _date(value: str | None) -> dt.date | None:
     return date_option(value, "--date")
 
 
+def _written(result: ApplyResult) -> str:
+    """What apply writes: the proposals, then the anchor links set in review."""
+    return ", ".join([*result.applied, *(f"the link of {anchor_id}" for anchor_id in result.links)])
+
+
 @app.command("apply")
 def apply_cmd(
     run_id: Annotated[str, typer.Argument(help="The reviewed run (a unique prefix is enough).")],
@@ -224,17 +279,19 @@ def apply_cmd(
         retest apply 20261129-212400-3f9a
     """
     from agent.review.apply import ApplyStatus, apply_review
+    from agent.review.links import links_in_force
     from agent.review.review_run import load_review
 
     store = Store.open()
     current = load_review(store, run_id)
-    result = apply_review(current, backup_dir=store.path.parent / "backups", out=out_file, force=force, today=_date(date), dry_run=dry_run, partial=partial)
+    links = links_in_force(store, current.run.id)
+    result = apply_review(
+        current, backup_dir=store.path.parent / "backups", out=out_file, force=force, today=_date(date), dry_run=dry_run, partial=partial, links=links
+    )
     rid = current.run.id
     if result.status is ApplyStatus.PREVIEW:
         _print_diff(result.old_text, result.new_text, result.target)
-        out.print(
-            f"Dry run: {', '.join(result.applied)} would be written to {result.target}; nothing was written.", markup=False, highlight=False, soft_wrap=True
-        )
+        out.print(f"Dry run: {_written(result)} would be written to {result.target}; nothing was written.", markup=False, highlight=False, soft_wrap=True)
     elif result.status is ApplyStatus.ALREADY_APPLIED:
         out.print(
             f"Run {rid} is already applied to {result.target} (its changelog names the run); nothing changed.", markup=False, highlight=False, soft_wrap=True
@@ -243,7 +300,7 @@ def apply_cmd(
         out.print(f"Run {rid}: no proposal was accepted; nothing to apply, no file written.", markup=False, highlight=False, soft_wrap=True)
     else:
         backup = f" (previous version kept at {result.backup})" if result.backup else ""
-        out.print(f"Applied {', '.join(result.applied)} from run {rid} to {result.target}{backup}.", markup=False, highlight=False, soft_wrap=True)
+        out.print(f"Applied {_written(result)} from run {rid} to {result.target}{backup}.", markup=False, highlight=False, soft_wrap=True)
         if Path(current.run.line_path) != result.target:
             out.print(f"Next time, run Retest on the canonical file: retest run {result.target}", markup=False, highlight=False, soft_wrap=True)
 

@@ -26,7 +26,7 @@ from agent.graph.evidence import MIN_QUOTE_WORDS, normalise_space, quote_problem
 from agent.graph.records import FIT_LABELS, AnchorCheck, AnchorFit, ClaimResult, Finding, FitKind, Stance
 from agent.line.doi import cite_key
 from agent.line.models import Line
-from agent.proposals import Evidence, ProposalKind
+from agent.proposals import AnchorLink, Evidence, ProposalKind
 from agent.sources.models import LookupStatus, Paper
 
 # Fits that leave a claim resting on an anchor that does not carry it all: each gets a proposal.
@@ -90,13 +90,31 @@ def fits_from(answer: AnchorReadings, checks: Sequence[AnchorCheck], papers: Map
 
 
 def relinked(checks: Sequence[AnchorCheck], fits: Sequence[AnchorFit]) -> list[AnchorCheck]:
-    """The anchor checks with the model's links and fits where it read the anchor; the others keep their word-overlap links."""
+    """The anchor checks with the model's links and fits where it read the anchor; the others keep their word-overlap links.
+
+    An anchor the curator linked keeps the curator's claims: the model's fits on other claims are dropped, and a
+    linked claim it did not read the anchor against gets cannot_tell, saying so.
+    """
     read: dict[str, list[AnchorFit]] = {}
     for f in fits:
         read.setdefault(f.anchor_id, []).append(f)
+    out = []
+    for c in checks:
+        if c.link_basis == "curator":
+            out.append(c.model_copy(update={"fits": _on_curator_claims(c, read.get(c.anchor_id, []))}))
+        elif c.anchor_id in read:
+            out.append(c.model_copy(update={"claims": [f.claim_id for f in read[c.anchor_id]], "link_basis": "model", "fits": read[c.anchor_id]}))
+        else:
+            out.append(c)
+    return out
+
+
+def _on_curator_claims(check: AnchorCheck, fits: Sequence[AnchorFit]) -> list[AnchorFit]:
+    by_claim = {f.claim_id: f for f in fits}
+    unread = f"the reading did not read {check.anchor_id} against this claim, the one the curator linked it to"
     return [
-        c.model_copy(update={"claims": [f.claim_id for f in read[c.anchor_id]], "link_basis": "model", "fits": read[c.anchor_id]}) if c.anchor_id in read else c
-        for c in checks
+        by_claim.get(claim_id) or AnchorFit(anchor_id=check.anchor_id, arxiv_id=check.arxiv_id, claim_id=claim_id, fit=FitKind.CANNOT_TELL, note=unread)
+        for claim_id in check.claims
     ]
 
 
@@ -123,6 +141,7 @@ def fit_changes(fits: Sequence[AnchorFit], line: Line, papers: Mapping[str, Pape
         if fit.fit not in NOT_CARRIED or claim is None or paper is None:
             continue
         evidence = [Evidence(arxiv_id=paper.arxiv_id, quote=fit.quote, title=paper.title, published=paper.published)]
+        link = AnchorLink(anchor_id=fit.anchor_id, claim_id=fit.claim_id)
         before = f"{claim.text} ({claim.date.text})"
         missing = f" It does not back: {fit.not_backed}." if fit.not_backed else ""
         why = f"{claim.id} rests on anchor {_label(fit)}, whose abstract {FIT_LABELS[fit.fit]}.{missing}"
@@ -135,13 +154,14 @@ def fit_changes(fits: Sequence[AnchorFit], line: Line, papers: Mapping[str, Pape
                     after=fit.revised,
                     rationale=why + " The revision keeps what it backs.",
                     evidence=evidence,
+                    anchor_link=link,
                 )
             )
             continue
         carries = "carries only part of it" if fit.fit is FitKind.BACKS_PART else "does not carry it"
         after = f"{claim.id} rests on anchor {_label(fit)}, which {carries}: its abstract {FIT_LABELS[fit.fit]}.{missing}"
         said = f' Its abstract says: "{fit.quote}".' if fit.quote else ""
-        changes.append(dict(kind=ProposalKind.FLAG, target=claim.id, before=before, after=after, rationale=why + said, evidence=evidence))
+        changes.append(dict(kind=ProposalKind.FLAG, target=claim.id, before=before, after=after, rationale=why + said, evidence=evidence, anchor_link=link))
     return changes
 
 
@@ -207,6 +227,7 @@ def replacement_changes(checks: Sequence[AnchorCheck], results: Mapping[str, Cla
                 after=anchor_text(paper.arxiv_id, paper.published.strftime("%Y-%m"), paper.title),
                 rationale=why,
                 evidence=[Evidence(arxiv_id=paper.arxiv_id, quote=finding.quote, title=paper.title, published=paper.published)],
+                anchor_link=AnchorLink(anchor_id=fit.anchor_id, claim_id=fit.claim_id),
             )
         )
     return changes

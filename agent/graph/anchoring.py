@@ -4,7 +4,9 @@ The export lists anchors apart from claims, so the link is inferred: word
 overlap between the anchor's cited title and the claim, plus a bonus when the
 cited date falls in the claim's period. Greedy assignment, best pair first,
 one anchor per claim while claims remain; a claim left over rests on no anchor.
-Deterministic, so the same line always links the same way.
+Deterministic, so the same line always links the same way. An anchor the
+curator linked in review (its `claims`, kept in the Markdown line) keeps that
+link and takes no part in the assignment, so it moves no other anchor.
 """
 
 from __future__ import annotations
@@ -36,7 +38,16 @@ def link_score(anchor: AnchorPaper, claim: Claim) -> float:
 
 
 def link_anchors(claims: list[Claim], anchors: list[AnchorPaper]) -> dict[str, list[str]]:
-    """Map claim ID -> anchor IDs supporting it (possibly empty)."""
+    """Map claim ID -> anchor IDs supporting it (possibly empty), in the anchors' order."""
+    links = _by_overlap(claims, [a for a in anchors if not a.claims])
+    for anchor in anchors:
+        for claim_id in anchor.claims:
+            links.setdefault(claim_id, []).append(anchor.id)
+    order = {a.id: i for i, a in enumerate(anchors)}
+    return {claim_id: sorted(ids, key=order.__getitem__) for claim_id, ids in links.items()}
+
+
+def _by_overlap(claims: list[Claim], anchors: list[AnchorPaper]) -> dict[str, list[str]]:
     links: dict[str, list[str]] = {c.id: [] for c in claims}
     pairs = sorted(
         ((link_score(a, c), ai, ci) for ai, a in enumerate(anchors) for ci, c in enumerate(claims)),

@@ -76,8 +76,9 @@ class AnchorCheck(_Record):
     claims: list[str] = Field(default_factory=list, description="Claims this anchor supports.")
     error: str | None = None
     # Default for checkpoints and reports from before read_anchors: every link was the word overlap then.
-    link_basis: Literal["model", "word overlap"] = Field(
-        default="word overlap", description="Who linked the anchor to its claims: the model reading its abstract (read_anchors), or the word overlap fallback."
+    link_basis: Literal["model", "word overlap", "curator"] = Field(
+        default="word overlap",
+        description="Who linked the anchor to its claims: the model reading its abstract (read_anchors), the word overlap fallback, or the curator (the line's own link, set in review).",
     )
     fits: list[AnchorFit] = Field(default_factory=list, description="The anchor read against each claim it is linked to; empty when nobody read it.")
 

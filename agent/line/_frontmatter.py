@@ -71,6 +71,7 @@ class AnchorMeta(_Dated):
     arxiv_id: str
     date: DateField
     title: str
+    claims: list[str] = Field(default_factory=list)  # the curator's link; absent when the run links the anchor
 
 
 class FlagMeta(_Strict):
@@ -140,6 +141,9 @@ def dump(front: FrontMatter) -> str:
         for key in ("date", "arxiv_id"):
             if note[key] is None:
                 del note[key]
+    for anchor in data["anchors"]:
+        if not anchor["claims"]:
+            del anchor["claims"]
     for key in ("anchors", "flags", "changelog"):
         if not data[key]:
             del data[key]

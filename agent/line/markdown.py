@@ -94,7 +94,7 @@ def _front_matter(line: Line) -> fm.FrontMatter:
         slug=line.slug,
         notes=[fm.NoteMeta(id=n.id, title=n.title, date=fm.date_field(n.date) if n.date else None, arxiv_id=n.arxiv_id) for n in line.notes],
         claims=[fm.ClaimMeta(id=c.id, date=fm.date_field(c.date)) for c in prompt.claims],
-        anchors=[fm.AnchorMeta(id=a.id, arxiv_id=a.arxiv_id, date=fm.date_field(a.cited_date), title=a.cited_title) for a in prompt.anchors],
+        anchors=[fm.AnchorMeta(id=a.id, arxiv_id=a.arxiv_id, date=fm.date_field(a.cited_date), title=a.cited_title, claims=a.claims) for a in prompt.anchors],
         tasks=[t.number for t in prompt.tasks],
         flags=[fm.FlagMeta(id=f.id, target=f.target, reason=f.reason) for f in line.flags],
         changelog=[fm.ChangeMeta(date=e.date, run_id=e.run_id, models=e.models) for e in line.changelog],
@@ -153,8 +153,23 @@ def parse_markdown(text: str, *, source: str, where: ItemLines | None = None) ->
         flags=_flags(front, top.get("Flags"), source),
         changelog=_changelog(front, top.get("Changelog"), source),
     )
+    _check_links(line, source, where)
     warnings = [malformed_anchor(where.where(source, "anchor", a.id), a.id, a.arxiv_id) for a in line.prompt.anchors if not is_arxiv_id(a.arxiv_id)]
     return line, warnings
+
+
+def _check_links(line: Line, source: str, where: ItemLines) -> None:
+    """A curator's link (an anchor's `claims`) names claims of the line: a stale ID would tie the anchor to nothing."""
+    known = [c.id for c in line.prompt.claims]
+    for anchor in line.prompt.anchors:
+        unknown = [c for c in anchor.claims if c not in known]
+        if unknown:
+            raise LineFormatError(
+                source,
+                f"anchor {anchor.id} is linked to {', '.join(unknown)}, which the line has no claim of (its claims: {', '.join(known) or 'none'})",
+                lineno=where.anchors.get(anchor.id),
+                hint=f"Correct its `claims:` in the front matter, or remove the key to let the run link {anchor.id}.",
+            )
 
 
 def _front(lines: list[str], source: str, where: ItemLines) -> tuple[fm.FrontMatter, int]:
@@ -213,6 +228,7 @@ def _prompt(front: fm.FrontMatter, section: Section, source: str) -> ResearchPro
                 arxiv_id=m.arxiv_id,
                 cited_date=fm.fuzzy_date(m.date, f"anchor {m.id}", source, None),
                 cited_title=m.title,
+                claims=m.claims,
             )
             for m in front.anchors
         ],

@@ -60,6 +60,10 @@ class AnchorPaper(_Frozen):
     arxiv_id: str = Field(description="As written, without the 'arXiv:' prefix.")
     cited_date: FuzzyDate
     cited_title: str
+    claims: list[str] = Field(
+        default_factory=list,
+        description="The claims a curator linked this anchor to in review (issue 12 point 3); empty: the run links it. Only Markdown lines hold it.",
+    )
 
 
 class Task(_Frozen):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import reduce
@@ -34,6 +35,7 @@ from agent.redact import redact_values
 from agent.review._writing import write_line_file
 from agent.review.changes import Accepted, accepted, apply_one, changelog_line, refuse_foreign_citations, refuse_unappliable_items
 from agent.review.changing import refuse_placeholders, run_applied_ids
+from agent.review.links import LinkCorrection, link_changelog, linked_line
 from agent.review.review_run import ReviewRun
 
 # Beside the backup directory (both in the state directory): where the new text is written before it is renamed over the line.
@@ -55,6 +57,7 @@ class ApplyResult:
     backup: Path | None = None  # the copy of the file that was replaced
     old_text: str = ""  # with PREVIEW: the target's text now ("" when it does not exist) ...
     new_text: str = ""  # ... and the text apply would write
+    links: list[str] = field(default_factory=list)  # IDs of the anchors whose link set in review is written
 
 
 def default_target(source: Path, loaded: LoadedLine) -> Path:
@@ -65,11 +68,13 @@ def default_target(source: Path, loaded: LoadedLine) -> Path:
     return beside if beside != source else source.with_name(f"{source.stem}.retest.md")
 
 
-def applied_line(line: Line, items: list[Accepted], review: ReviewRun, today: dt.date) -> Line:
-    """`line` with every accepted proposal applied and one changelog entry naming the run."""
+def applied_line(line: Line, items: list[Accepted], review: ReviewRun, today: dt.date, links: Mapping[str, LinkCorrection] | None = None) -> Line:
+    """`line` with every accepted proposal applied, the reviewer's anchor links set, and one changelog entry naming the run."""
     changed = reduce(lambda current, item: apply_one(current, item, review.papers), items, line)
+    changed = linked_line(changed, links or {})
     # The changelog is the line's own text, kept and shared: never a password from a model URL.
-    entry = ChangelogEntry(date=today, run_id=review.run.id, models=redact_values(dict(review.run.models)), applied=[changelog_line(i) for i in items])
+    applied = [changelog_line(i) for i in items] + link_changelog(line, links or {})
+    entry = ChangelogEntry(date=today, run_id=review.run.id, models=redact_values(dict(review.run.models)), applied=applied)
     return changed.model_copy(update={"changelog": [*changed.changelog, entry]})
 
 
@@ -137,13 +142,16 @@ def apply_review(
     today: dt.date | None = None,
     dry_run: bool = False,
     partial: bool = False,
+    links: Mapping[str, LinkCorrection] | None = None,
 ) -> ApplyResult:
     """Write the run's accepted and edited proposals; see the module docstring for the rules.
 
     `dry_run` runs every check and returns the text it would write (PREVIEW); `partial`
     applies what is accepted while other proposals wait, and a later apply of the run
-    writes only the proposals its changelog entries do not name yet.
+    writes only the proposals its changelog entries do not name yet. `links` are the
+    reviewer's anchor links (agent.review.links), written with the accepted proposals.
     """
+    links = links or {}
     if not partial:
         _check_pending(review)
     source = Path(review.run.line_path)
@@ -164,9 +172,11 @@ def apply_review(
     existing = loaded.line if same_file else _existing_target(target)
     done = run_applied_ids(existing, review.run.id) if existing is not None else None
     items = [i for i in accepted(review.proposals, review.decisions) if done is None or i.proposal.id not in done]
-    if done is not None and not items:
+    base = existing if done is not None and existing is not None else loaded.line
+    new_links = [a.id for a in base.prompt.anchors if a.id in links and a.claims != links[a.id].claims]
+    if done is not None and not items and not new_links:
         return ApplyResult(ApplyStatus.ALREADY_APPLIED, target)
-    if not items:
+    if not items and not new_links:
         return ApplyResult(ApplyStatus.NOTHING_ACCEPTED, target)
     refuse_foreign_citations(items, set(review.papers), review.run.id)
     refuse_placeholders(items, review.run.id)
@@ -176,13 +186,12 @@ def apply_review(
         _check_unchanged(review, source, loaded)
         if target.exists() and not same_file:
             _refuse_foreign_target(review, target)
-    # After a partial apply, the rest goes on top of what it wrote (for a plain-text line, the file beside it).
-    base = existing if done is not None and existing is not None else loaded.line
-    new_line = applied_line(base, items, review, today or dt.date.today())
+    # After a partial apply, the rest goes on top of what it wrote (for a plain-text line, the file beside it): `base`.
+    new_line = applied_line(base, items, review, today or dt.date.today(), links)
     if dry_run:
         old = target.read_text(encoding="utf-8") if target.exists() else ""
-        return ApplyResult(ApplyStatus.PREVIEW, target, [i.proposal.id for i in items], None, old, render_markdown(new_line))
+        return ApplyResult(ApplyStatus.PREVIEW, target, [i.proposal.id for i in items], None, old, render_markdown(new_line), new_links)
     saved = backup(target, backup_dir, review.run.id) if target.exists() else None
     # The temporary file goes to the state directory (beside the backups), so a kill leaves no new text beside the line.
     write_line_file(target, render_markdown(new_line), backup_dir.parent / WORK_DIR)
-    return ApplyResult(ApplyStatus.WRITTEN, target, [i.proposal.id for i in items], saved)
+    return ApplyResult(ApplyStatus.WRITTEN, target, [i.proposal.id for i in items], saved, links=new_links)

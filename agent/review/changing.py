@@ -19,7 +19,9 @@ Rules (`check_decision`):
 - text holding the ground check's placeholder never becomes a decision that
   writes it: such a proposal is edited or rejected;
 - an edit must parse for its kind (`changes.check_text`);
-- only a decision in force can be undone.
+- only a decision in force can be undone;
+- a proposal resting on an anchor link the reviewer corrected can only be
+  rejected (agent.review.links).
 """
 
 from __future__ import annotations
@@ -110,8 +112,11 @@ def applied_proposals(review: ReviewRun) -> tuple[Path | None, set[str]]:
 
 def decide(store: Store, review: ReviewRun, decisions: Sequence[Decision], *, confirmed: bool = False) -> ReviewRun:
     """Check and save `decisions`; changes a finished review's decisions until it is applied."""
+    from agent.review.links import refuse_stranded
+
     for decision in decisions:
         check_decision(review, decision, confirmed=confirmed)
+    refuse_stranded(store, review, decisions)  # a proposal on an anchor link the reviewer corrected: only rejected
     if not decisions:
         return review
     where, written = applied_proposals(review)

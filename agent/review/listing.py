@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from agent.errors import InputError
 from agent.proposals import Decision, Proposal, pending
 from agent.review.decisions import latest_decisions
+from agent.review.links import LinkCorrection, links_in_force
 from agent.runs import RunRecord, RunStatus, get_run, list_runs, saved_proposals
 from agent.store import Store, where_read
 
@@ -24,6 +25,7 @@ class ReviewListing:
     run: RunRecord
     proposals: list[Proposal]
     decisions: dict[str, Decision]
+    links: dict[str, LinkCorrection]
 
     @property
     def pending(self) -> list[str]:
@@ -51,5 +53,5 @@ def list_review(store: Store, run_id: str | None) -> ReviewListing:
         from agent.review.review_run import load_review  # an older run: its proposals are only in the checkpoint
 
         review = load_review(store, record.id)
-        return ReviewListing(review.run, review.proposals, review.decisions)
-    return ReviewListing(record, proposals, latest_decisions(store, record.id))
+        return ReviewListing(review.run, review.proposals, review.decisions, links_in_force(store, record.id))
+    return ReviewListing(record, proposals, latest_decisions(store, record.id), links_in_force(store, record.id))

@@ -20,13 +20,15 @@ from agent.review.changes import check_text
 from agent.review.changing import decide
 from agent.review.decisions import make_decision
 from agent.review.editor import edit_text
+from agent.review.links import links_in_force, parse_link, set_link, stranded
 from agent.review.render import after_text, proposal_view
 from agent.review.review_run import ReviewRun
 from agent.store import Store
 
-PROMPT = "[a]ccept  [r]eject  [e]dit  [s]kip  [b]ack  [q]uit > "
+PROMPT = "[a]ccept  [r]eject  [e]dit  [l]ink  [s]kip  [b]ack  [q]uit > "
 HELP = (
     "a: accept as proposed · r: reject (you may give a reason) · e: edit the new text in $EDITOR, then accept it · "
+    "l: correct which claim an anchor is cited for (e.g. A2=C3) · "
     "s: skip for now · b: back to the previous proposal · q: quit (every decision so far is saved)"
 )
 
@@ -136,6 +138,9 @@ class Session:
                     self.console.print("This is the first proposal of this sitting.")
                     continue
                 return -1
+            if key == "l":
+                self._link()
+                continue
             decided = self._decide(proposal, key)
             if decided is None:
                 continue
@@ -161,6 +166,22 @@ class Session:
             return (edited, False) if edited else None
         self.console.print(HELP, markup=False, highlight=False)
         return None
+
+    def _link(self) -> None:
+        """Ask for one anchor link and save it; say which pending proposals it leaves to be rejected."""
+        text = self.keys.line("Anchor and its claims, e.g. A2=C3 (Enter to cancel): ").strip()
+        if not text:
+            return
+        try:
+            saved = set_link(self.store, self.review, *parse_link(text, self.review.line))
+        except InputError as exc:
+            self.console.print(f"Not saved: {exc}", markup=False, highlight=False)
+            return
+        self.console.print(f"Saved: {saved}." if saved else "That is the link already; nothing to do.", markup=False, highlight=False)
+        waiting = set(self.review.pending)
+        for pid, why in stranded(self.review.proposals, links_in_force(self.store, self.review.run.id)).items():
+            if pid in waiting:
+                self.console.print(f"{why}.", markup=False, highlight=False)
 
     def _confirmed(self, proposal: Proposal) -> bool:
         # The same rule as the page's second click and the CLI's --force: NOT GROUNDED, or resting on a retracted paper.

@@ -232,6 +232,23 @@ MIGRATIONS: list[Migration] = [
     );
         """,
     ),
+    Migration(
+        "0015_anchor_links",
+        """
+    -- Append-only, like decisions: every link a reviewer sets between a run's anchor and the line's claims
+    -- (issue 12 point 3). The latest row per (run_id, anchor_id) is the link in force; apply writes it into the line.
+    CREATE TABLE anchor_links (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id        TEXT NOT NULL REFERENCES runs(id),
+        anchor_id     TEXT NOT NULL,
+        claims        TEXT NOT NULL,       -- JSON list of claim IDs, e.g. ["C3"]
+        was           TEXT NOT NULL,       -- JSON list: the run's link before this one
+        reviewer      TEXT NOT NULL,
+        at            TEXT NOT NULL        -- ISO 8601 with offset
+    );
+    CREATE INDEX anchor_links_run ON anchor_links(run_id, anchor_id);
+        """,
+    ),
 ]
 
 

@@ -38,7 +38,9 @@ def _anchor_blocks(checks: list[AnchorCheck], papers: dict[str, Paper]) -> str:
     blocks = []
     for check in checks:
         p = papers[check.arxiv_id]
-        text = f"Anchor {check.anchor_id}, {cite_key(p.arxiv_id)}\nTitle: {p.title}\nSubmitted: {p.published.isoformat()}\nAbstract: {p.summary}"
+        # Only an anchor the curator linked says which claims it is cited for, so every other line's request is as before.
+        cited = f"\nCited for (linked by the line's curator): {', '.join(check.claims)}" if check.link_basis == "curator" else ""
+        text = f"Anchor {check.anchor_id}, {cite_key(p.arxiv_id)}{cited}\nTitle: {p.title}\nSubmitted: {p.published.isoformat()}\nAbstract: {p.summary}"
         blocks.append(data_block(f"anchor {check.anchor_id}", text))
     return join_blocks(blocks)
 

@@ -37,6 +37,8 @@ def _date_check(cited: FuzzyDate, first: Paper) -> DateCheck:
 
 def _check(anchor: AnchorPaper, found: Lookup, first_version: Lookup | None, claims: list[str]) -> AnchorCheck:
     base: dict[str, Any] = dict(anchor_id=anchor.id, arxiv_id=anchor.arxiv_id, cited_title=anchor.cited_title, cited_date=anchor.cited_date.text, claims=claims)
+    if anchor.claims:
+        base["link_basis"] = "curator"
     if found.status is not LookupStatus.FOUND or found.paper is None:
         return AnchorCheck(status=found.status, error=found.error, **base)
     paper = found.paper
@@ -60,6 +62,16 @@ def _check(anchor: AnchorPaper, found: Lookup, first_version: Lookup | None, cla
         date_check=_date_check(anchor.cited_date, paper),
         **base,
     )
+
+
+def _kept(check: AnchorCheck, anchor: AnchorPaper, supports: list[str]) -> AnchorCheck:
+    """The last run's check of an unchanged anchor, with today's link: the curator's, the model's it carries, or the word overlap's."""
+    if anchor.claims:
+        fits = [f for f in check.fits if f.claim_id in anchor.claims] if check.link_basis == "curator" and check.claims == anchor.claims else []
+        return check.model_copy(update={"claims": anchor.claims, "link_basis": "curator", "fits": fits})
+    if check.link_basis == "model":
+        return check
+    return check.model_copy(update={"claims": supports, "link_basis": "word overlap", "fits": []})
 
 
 def _lookup(source: PaperSource, ids: Sequence[str]) -> dict[str, Lookup]:
@@ -94,9 +106,7 @@ def verify_anchors(state: RunState, runtime: Runtime[RunContext]) -> dict:
         firsts = _lookup(source, [f"{i}v1" for i in changed])
     checks = [
         # A kept check the model linked keeps its links and fits (read_anchors carries them); the others are linked by word overlap.
-        kept[a.id].model_copy(update={"claims": supports[a.id]} if kept[a.id].link_basis != "model" else {})
-        if a.id in kept
-        else _check(a, found[a.arxiv_id], firsts.get(f"{a.arxiv_id}v1"), supports[a.id])
+        _kept(kept[a.id], a, supports[a.id]) if a.id in kept else _check(a, found[a.arxiv_id], firsts.get(f"{a.arxiv_id}v1"), supports[a.id])
         for a in anchors
     ]
     papers = {look.paper.arxiv_id: look.paper for look in found.values() if look.paper is not None}
