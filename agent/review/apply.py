@@ -142,16 +142,16 @@ def apply_review(
     today: dt.date | None = None,
     dry_run: bool = False,
     partial: bool = False,
-    links: Mapping[str, LinkCorrection] | None = None,
+    links: Mapping[str, LinkCorrection],
 ) -> ApplyResult:
     """Write the run's accepted and edited proposals; see the module docstring for the rules.
 
     `dry_run` runs every check and returns the text it would write (PREVIEW); `partial`
     applies what is accepted while other proposals wait, and a later apply of the run
     writes only the proposals its changelog entries do not name yet. `links` are the
-    reviewer's anchor links (agent.review.links), written with the accepted proposals.
+    reviewer's anchor links (agent.review.links.links_in_force), written with the accepted
+    proposals: no default, so no front end can apply a review and lose its links.
     """
-    links = links or {}
     if not partial:
         _check_pending(review)
     source = Path(review.run.line_path)

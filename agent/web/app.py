@@ -103,19 +103,25 @@ class Pages:
 
     def review(self, request: Request, *, problem: tuple[str, str] | None = None, status: int = 200) -> Response:
         from agent.review.changing import applied_proposals
+        from agent.review.links import links_in_force, stranded
         from agent.review.review_run import load_review
-        from agent.web.views import card
+        from agent.web.views import card, link_rows
 
         run_id = _id(request, "run_id")
         try:
             with self.store() as store:
                 current = load_review(store, run_id)
+                corrections = links_in_force(store, current.run.id)
         except RetestError as exc:
             return self.error(request, exc, 404)
+        links = link_rows(current, corrections)
         where, applied = applied_proposals(current)
         cards = [card(current, p, applied) for p in current.proposals]
         confirm = request.query_params.get("confirm", "")
-        return self.render(request, "review.html", status=status, review=current, cards=cards, applied_to=where, confirm=confirm, problem=problem)
+        held = stranded(current.proposals, corrections)
+        return self.render(
+            request, "review.html", status=status, review=current, cards=cards, applied_to=where, confirm=confirm, problem=problem, links=links, stranded=held
+        )
 
     async def decide(self, request: Request) -> Response:
         form = await request.form()
@@ -153,6 +159,25 @@ class Pages:
             return self.review(request, problem=(pid, exc.message + (f" {exc.hint}" if exc.hint else "")), status=400)
         return RedirectResponse(f"/runs/{run_id}/review#card-{pid}", status_code=303)
 
+    async def link(self, request: Request) -> Response:
+        form = await request.form()
+        if not self.config.guard.csrf_ok(form.get(CSRF_FIELD)):
+            return Response("Forbidden: the form's CSRF token is missing or wrong; reload the page.", status_code=403)
+        return await run_in_threadpool(self._link, request, dict(form))
+
+    def _link(self, request: Request, form: dict[str, Any]) -> Response:
+        from agent.review.links import parse_link, set_link
+        from agent.review.review_run import load_review
+
+        run_id, anchor_id = _id(request, "run_id"), _id(request, "anchor_id")
+        try:
+            with self.write_lock, self.store() as store:
+                current = load_review(store, run_id)
+                set_link(store, current, *parse_link(f"{anchor_id}={form.get('claims', '')}", current.line))
+        except RetestError as exc:
+            return self.review(request, problem=(f"link-{anchor_id}", exc.message + (f" {exc.hint}" if exc.hint else "")), status=400)
+        return RedirectResponse(f"/runs/{run_id}/review#link-{anchor_id}", status_code=303)
+
     def apply_preview(self, request: Request) -> Response:
         return self._apply(request, write=False, partial=request.query_params.get("partial") == "yes")
 
@@ -164,6 +189,7 @@ class Pages:
 
     def _apply(self, request: Request, *, write: bool, partial: bool) -> Response:
         from agent.review.apply import ApplyStatus, apply_review
+        from agent.review.links import links_in_force
         from agent.review.review_run import load_review
         from agent.web.views import unified_lines
 
@@ -171,9 +197,9 @@ class Pages:
         try:
             with self.write_lock, self.store() as store:
                 current = load_review(store, run_id)
-                backups = store.path.parent / "backups"
-                preview = apply_review(current, backup_dir=backups, dry_run=True, partial=partial)
-                result = apply_review(current, backup_dir=backups, partial=partial) if write and preview.status is ApplyStatus.PREVIEW else None
+                backups, links = store.path.parent / "backups", links_in_force(store, current.run.id)
+                preview = apply_review(current, backup_dir=backups, dry_run=True, partial=partial, links=links)
+                result = apply_review(current, backup_dir=backups, partial=partial, links=links) if write and preview.status is ApplyStatus.PREVIEW else None
         except RetestError as exc:
             return self.render(request, "apply.html", status=409, review=None, run_id=run_id, message=exc.message, hint=exc.hint, partial=partial)
         diff = unified_lines(preview.old_text, preview.new_text)
@@ -199,6 +225,7 @@ def create_app(config: ServerConfig) -> Starlette:
         Route("/runs/{run_id}", pages.report),
         Route("/runs/{run_id}/review", pages.review),
         Route("/runs/{run_id}/proposals/{proposal_id}", pages.decide, methods=["POST"]),
+        Route("/runs/{run_id}/links/{anchor_id}", pages.link, methods=["POST"]),
         Route("/runs/{run_id}/apply", pages.apply_preview, methods=["GET"]),
         Route("/runs/{run_id}/apply", pages.apply, methods=["POST"]),
         Route("/eval", pages.eval_report),

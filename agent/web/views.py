@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote as url_quote
 
@@ -17,6 +18,7 @@ from agent.line.arxiv_id import base_id, is_arxiv_id
 from agent.line.doi import DOI_KEY, cite_key, normalise_doi
 from agent.proposals import Decision, DecisionKind, Evidence, Proposal
 from agent.review.changes import Accepted
+from agent.review.links import LinkCorrection
 from agent.review.render import after_text, concerned_claims
 from agent.review.review_run import ReviewRun
 from agent.runs import RunRecord, run_usage
@@ -149,6 +151,32 @@ def card(review: ReviewRun, proposal: Proposal, applied: set[str]) -> Card:
         v = results[cid].verdict if cid in results else None
         verdicts.append(VerdictView(cid, str(v.verdict) if v else "not judged", v.rationale if v else ""))
     return Card(proposal, decision, word_diff(proposal.before, after), after, proposed, evidence, verdicts, proposal.id in applied)
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """One anchor's link on the review page: the run's, and the reviewer's correction if any."""
+
+    anchor_id: str
+    cited: str
+    claims: list[str]
+    basis: str
+    correction: LinkCorrection | None
+
+
+def link_rows(review: ReviewRun, corrections: Mapping[str, LinkCorrection]) -> list[LinkRow]:
+    """Every anchor the run checked, with the claims it is linked to now."""
+    rows = []
+    for check in review.state.get("anchor_checks", []):
+        fixed = corrections.get(check.anchor_id)
+        claims = fixed.claims if fixed else list(check.claims)
+        basis = (
+            f"set in review by {fixed.reviewer}"
+            if fixed
+            else {"model": "the model's reading", "curator": "the line's own link"}.get(check.link_basis, "word overlap")
+        )
+        rows.append(LinkRow(check.anchor_id, f"arXiv:{check.arxiv_id}: {check.cited_title}", claims, basis, fixed))
+    return rows
 
 
 @dataclass(frozen=True)

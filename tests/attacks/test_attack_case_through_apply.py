@@ -93,7 +93,7 @@ def test_accepting_every_acceptable_proposal_refuses_to_write_and_names_no_smugg
     with store:
         review = _accept(store, review, lambda p: not p.problems)
         with pytest.raises(RetestError) as refused:
-            apply_review(review, backup_dir=tmp_path / "backups", out=tmp_path / "applied.md")
+            apply_review(review, backup_dir=tmp_path / "backups", out=tmp_path / "applied.md", links={})
     assert REMOVED in str(refused.value) and not set(cited_ids(str(refused.value))) & set(SMUGGLED)
     assert not (tmp_path / "applied.md").exists()
 
@@ -106,7 +106,7 @@ def test_applying_what_can_be_applied_writes_none_of_them(attacked, tmp_path):
         review = _accept(store, review, lambda p: not p.problems and REMOVED not in p.after)
         accepted = [p for p in review.proposals if review.decisions[p.id].kind is DecisionKind.ACCEPT]
         assert any(p.kind is ProposalKind.REVISE_CLAIM and p.target == "C4" and p.new_date is None for p in accepted)
-        apply_review(review, backup_dir=tmp_path / "backups", out=tmp_path / "applied.md")
+        apply_review(review, backup_dir=tmp_path / "backups", out=tmp_path / "applied.md", links={})
     written = (tmp_path / "applied.md").read_text(encoding="utf-8")
     assert not set(cited_ids(written)) & set(SMUGGLED) and REMOVED not in written
     assert "capitulate to pushback" in written, "the C4 revision was written"

@@ -43,7 +43,7 @@ def _with(review: ReviewRun, changed: Proposal, **decision) -> ReviewRun:
 def _apply(review: ReviewRun, demo: Demo):
     import datetime as dt
 
-    return apply_review(review, backup_dir=demo.home / "backups", today=dt.date.fromisoformat(APPLY_DATE))
+    return apply_review(review, backup_dir=demo.home / "backups", today=dt.date.fromisoformat(APPLY_DATE), links={})
 
 
 @pytest.mark.parametrize("form", FORMS)

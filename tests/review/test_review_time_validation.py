@@ -108,7 +108,7 @@ def test_apply_names_an_accepted_invalid_proposal_and_does_not_blame_the_line(re
     accepted = next(p for p in review.proposals if p.kind is ProposalKind.REVISE_CLAIM and review.decisions[p.id].kind is DecisionKind.ACCEPT)
     broken = _swap(review, accepted.model_copy(update={"new_date": "2026-13"}))
     with pytest.raises(InputError) as err:
-        apply_review(broken, backup_dir=reviewed.home / "backups")
+        apply_review(broken, backup_dir=reviewed.home / "backups", links={})
     assert f"{accepted.id}: its new date '2026-13' is not a date" in str(err.value)
     assert "did not change" in (err.value.hint or "") and "--reopen" in (err.value.hint or "")
     assert not reviewed.line.with_suffix(".md").exists()
