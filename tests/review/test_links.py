@@ -123,3 +123,8 @@ def test_a_link_cannot_change_after_apply(reviewed: Demo, capsys):
     assert cli(["review", reviewed.run_id, "--link", "A4=C2"]) == 2
     err = capsys.readouterr().err
     assert "already applied" in err and "claims: [C2]" in err
+
+
+def test_link_with_a_server_is_refused_before_anything_is_sent(demo: Demo, capsys):
+    assert cli(["review", demo.run_id, "--server", "http://127.0.0.1:9", "--link", "A4=C2"]) == 2
+    assert "--link works on runs in this machine's store" in capsys.readouterr().err
