@@ -52,6 +52,9 @@ def serve(
     except OSError as exc:
         sock.close()
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint="Choose another --port (0 picks a free one).") from None
+    # Listening before the URL is printed: a client that reads it and connects at once waits in the backlog
+    # while uvicorn starts, instead of being refused (the browser test met that on loaded cores).
+    sock.listen(2048)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{bound}/" + (f"?token={guard.token}" if guard.token else "")
