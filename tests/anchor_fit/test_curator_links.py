@@ -55,3 +55,24 @@ def test_a_reading_on_the_curators_claim_is_kept() -> None:
     fits = _fits(state)
     assert fits["A2", "C2"].fit is FitKind.BACKS_PART and fits["A2", "C2"].quote
     assert {c.anchor_id: c.link_basis for c in state["anchor_checks"]} == {"A1": "model", "A2": "curator"}
+
+
+def test_a_since_last_run_keeps_an_anchors_check_but_takes_todays_link() -> None:
+    from agent.graph.nodes.verify_anchors import _kept
+    from agent.graph.records import AnchorCheck, AnchorFit
+    from agent.sources.models import LookupStatus
+
+    def check(claims: list[str], basis: str, fit_claims: list[str]) -> AnchorCheck:
+        fits = [AnchorFit(anchor_id="A2", arxiv_id=A1.arxiv_id, claim_id=c, fit=FitKind.BACKS) for c in fit_claims]
+        return AnchorCheck(
+            anchor_id="A2", arxiv_id=A1.arxiv_id, status=LookupStatus.FOUND, cited_title="t", cited_date="2025-07", claims=claims, link_basis=basis, fits=fits
+        )
+
+    by_model = check(["C1"], "model", ["C1"])
+    assert _kept(by_model, DUPLICATE, ["C2"]) == by_model, "the model's reading is carried"
+    now = _kept(by_model, CURATED, ["C1"])
+    assert (now.claims, now.link_basis, now.fits) == (["C2"], "curator", []), "the curator's new link: read again"
+    by_curator = check(["C2"], "curator", ["C2"])
+    assert _kept(by_curator, CURATED, []) == by_curator, "the same curator's link: its reading is carried"
+    dropped = _kept(by_curator, DUPLICATE, ["C1"])
+    assert (dropped.claims, dropped.link_basis, dropped.fits) == (["C1"], "word overlap", []), "the link removed from the line"
