@@ -127,6 +127,7 @@ class Session:
     def _step(self, proposal: Proposal, index: int, total: int) -> int | None:
         """Show one proposal and act on one key: how far to move, or None to quit."""
         self.console.print(proposal_view(self.review, proposal, index + 1, total))
+        self._say_stranded(proposal)
         while True:
             key = self.keys.key(PROMPT)
             if key in ("q", ""):
@@ -166,6 +167,11 @@ class Session:
             return (edited, False) if edited else None
         self.console.print(HELP, markup=False, highlight=False)
         return None
+
+    def _say_stranded(self, proposal: Proposal) -> None:
+        why = stranded([proposal], links_in_force(self.store, self.review.run.id)).get(proposal.id)
+        if why:
+            self.console.print(f"{why}.", style="bold red", highlight=False)
 
     def _link(self) -> None:
         """Ask for one anchor link and save it; say which pending proposals it leaves to be rejected."""

@@ -117,6 +117,17 @@ def test_key_l_in_the_interactive_review_corrects_a_link(demo: Demo):
     assert result.quit and result.decided == []
 
 
+def test_the_interactive_review_says_a_proposal_rests_on_a_corrected_link_and_takes_only_a_rejection(demo: Demo):
+    assert cli(["review", demo.run_id, "--link", "A4=C2", "--accept", "P1,P2,P3,P4,P5,P6,P7,P8,P9,P10,P11,P12"]) == 0
+    with demo.store() as store:
+        result, console = sitting(store, demo.run_id, ["a", "r", "q"], lines=["A4 is cited for C2"])
+        shown = " ".join(console.file.getvalue().split())  # the console wraps long lines
+        assert shown.count("P13 rests on the link A4 -> C5") == 2, "said with P13, and again when its accept is refused"
+        assert "Not saved: P13 rests on the link" in shown
+        review = load_review(store, demo.run_id)
+    assert result.decided == ["P13"] and str(review.decisions["P13"].kind) == "reject"
+
+
 def test_a_link_cannot_change_after_apply(reviewed: Demo, capsys):
     assert cli(["apply", reviewed.run_id, "--date", APPLY_DATE]) == 0
     capsys.readouterr()
