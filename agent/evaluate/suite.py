@@ -88,7 +88,7 @@ class FitExpect(_Spec):
 
     claim: str = Field(pattern=r"^C\d+$", description="The claim the anchor is cited for (C1, C2, ...).")
     fit: FitKind = Field(description="backs, backs_part, does_not_back, something_else or cannot_tell.")
-    by: str | None = Field(default=None, description="The link's basis, 'model' or 'word overlap'; None: either.")
+    by: str | None = Field(default=None, description="The link's basis: 'model', 'word overlap' or 'curator' (the line's own link); None: any.")
     replaced_by: str | None = Field(
         default=None, description="The arXiv ID of the run's paper a replace_anchor proposal offers instead of this anchor; None: not checked."
     )

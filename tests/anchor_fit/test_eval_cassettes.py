@@ -46,3 +46,26 @@ def test_when_the_reading_fails_the_overlap_links_stay_and_the_report_says_why(c
     assert "- A1 -> C2: word overlap: shares learned, partner, partners, prefer with the cited title" in report
     assert not [p for p in state["proposals"] if "rests on anchor" in p.rationale]
     assert [u.node for u in state["usage"]].count("read_anchors") == 1 and sum(u.calls for u in state["usage"] if u.node == "read_anchors") == 2
+
+
+def test_a_curators_link_in_the_line_holds_against_the_models_reading(capsys) -> None:
+    import json
+
+    from agent.recording import serializer
+
+    interactions = serializer.deserialize((REPO / "cassettes/evals/curator-link.yaml").read_text(encoding="utf-8"))["interactions"]
+    bodies = [i["request"].get("body") for i in interactions]
+    # The model's messages as the SDK sent them: the JSON body's strings, unescaped.
+    sent = [" ".join(m["content"] if isinstance(m["content"], str) else json.dumps(m["content"]) for m in json.loads(b)["messages"]) for b in bodies if b]
+    (asked,) = [text for text in sent if "Cited for" in text]
+    a5 = asked[asked.index("Anchor A5") :]
+    assert "Cited for (linked by the line's curator): C2" in a5.split("untrusted_data", 1)[0], "said inside A5's data block, and only there"
+    assert asked.count("Cited for") == 1
+
+    state, report = _replay("evals/lines/curator-link.md", "cassettes/evals/curator-link.yaml", capsys)
+    links = {c.anchor_id: (c.claims, c.link_basis) for c in state["anchor_checks"]}
+    assert links["A5"] == (["C2"], "curator") and links["A1"] == (["C2"], "model")
+    (fit,) = next(c for c in state["anchor_checks"] if c.anchor_id == "A5").fits
+    assert (fit.claim_id, str(fit.fit)) == ("C2", "cannot_tell") and "the curator linked it to" in fit.note
+    assert not [p for p in state["proposals"] if p.anchor_link is not None and p.anchor_link.anchor_id == "A5"]
+    assert "- A5 -> C2: linked by the curator (the line file's link, set in review)" in report
