@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,12 +124,15 @@ class Pages:
             request, "review.html", status=status, review=current, cards=cards, applied_to=where, confirm=confirm, problem=problem, links=links, stranded=held
         )
 
-    async def decide(self, request: Request) -> Response:
+    async def _posted(self, request: Request, handle: Callable[[Request, dict[str, Any]], Response]) -> Response:
+        """A form post with its CSRF token checked, handled off the event loop (deciding resumes the run's graph: seconds at worst)."""
         form = await request.form()
         if not self.config.guard.csrf_ok(form.get(CSRF_FIELD)):
             return Response("Forbidden: the form's CSRF token is missing or wrong; reload the page.", status_code=403)
-        # Deciding resumes the run's graph (SQLite, seconds at worst): off the event loop.
-        return await run_in_threadpool(self._decide, request, dict(form))
+        return await run_in_threadpool(handle, request, dict(form))
+
+    async def decide(self, request: Request) -> Response:
+        return await self._posted(request, self._decide)
 
     def _decide(self, request: Request, form: dict[str, Any]) -> Response:
         from agent.review.changing import decide, undo
@@ -160,10 +164,7 @@ class Pages:
         return RedirectResponse(f"/runs/{run_id}/review#card-{pid}", status_code=303)
 
     async def link(self, request: Request) -> Response:
-        form = await request.form()
-        if not self.config.guard.csrf_ok(form.get(CSRF_FIELD)):
-            return Response("Forbidden: the form's CSRF token is missing or wrong; reload the page.", status_code=403)
-        return await run_in_threadpool(self._link, request, dict(form))
+        return await self._posted(request, self._link)
 
     def _link(self, request: Request, form: dict[str, Any]) -> Response:
         from agent.review.links import parse_link, set_link
@@ -182,10 +183,7 @@ class Pages:
         return self._apply(request, write=False, partial=request.query_params.get("partial") == "yes")
 
     async def apply(self, request: Request) -> Response:
-        form = await request.form()
-        if not self.config.guard.csrf_ok(form.get(CSRF_FIELD)):
-            return Response("Forbidden: the form's CSRF token is missing or wrong; reload the page.", status_code=403)
-        return await run_in_threadpool(self._apply, request, write=True, partial=form.get("partial") == "yes")
+        return await self._posted(request, lambda req, form: self._apply(req, write=True, partial=form.get("partial") == "yes"))
 
     def _apply(self, request: Request, *, write: bool, partial: bool) -> Response:
         from agent.review.apply import ApplyStatus, apply_review
