@@ -128,6 +128,23 @@ class CassetteHandle:
         """True when every recorded interaction was replayed (always True outside replay)."""
         return not self.unplayed()
 
+    def drop_unasked(self, kept: int) -> int:
+        """In a resumed recording, drop the first `kept` interactions (the ones it loaded) that this sitting never asked for.
+
+        Only for a sitting that ran its line from the start, so every request it still makes was asked in it:
+        a changed prompt's old calls would otherwise fail the exact replay. `retest resume` continues from a
+        checkpoint and must keep what it does not ask again, so it never calls this. Returns how many were dropped.
+        """
+        cassette = self._cassette
+        if cassette is None or self.mode != "record":
+            return 0
+        asked = [i for i in range(len(cassette.data)) if i >= kept or cassette.play_counts[i]]
+        dropped = len(cassette.data) - len(asked)
+        if dropped:
+            cassette.data[:] = [cassette.data[i] for i in asked]
+            cassette.dirty = True
+        return dropped
+
 
 def active_mode() -> Mode:
     """The mode of the innermost open `cassette()`, "live" when none is open.

@@ -28,24 +28,12 @@ _opened = runner.cassette
 def _resumed(mode: Any, path: Any, *, resume: bool = False, **kwargs: Any) -> Iterator[Any]:
     keep = mode == "record" and path is not None and incomplete_path(path).is_file()
     with _opened(mode, path, resume=resume or keep, **kwargs) as handle:
-        recorded = len(handle._cassette.data) if keep else 0
+        recorded = handle.interaction_count if keep else 0
         yield handle
-        if keep:
-            _drop_unasked(handle._cassette, recorded)
-
-
-def _drop_unasked(vcr_cassette: Any, recorded: int) -> None:
-    """Drop the kept interactions this run never asked for: a changed prompt's old calls would fail the exact replay.
-
-    Safe here only: the line ran from its start, so every request it still makes was asked in this run
-    (`retest resume` continues from a checkpoint, and must keep what it does not ask again).
-    """
-    asked = [i for i in range(len(vcr_cassette.data)) if i >= recorded or vcr_cassette.play_counts[i]]
-    dropped = len(vcr_cassette.data) - len(asked)
-    if dropped:
-        vcr_cassette.data[:] = [vcr_cassette.data[i] for i in asked]
-        vcr_cassette.dirty = True
-        print(f"resume: dropped {dropped} recorded interaction(s) this run no longer asks for", file=sys.stderr)
+        # Safe here only: the line ran from its start (CassetteHandle.drop_unasked says why).
+        dropped = handle.drop_unasked(recorded) if keep else 0
+        if dropped:
+            print(f"resume: dropped {dropped} recorded interaction(s) this run no longer asks for", file=sys.stderr)
 
 
 if __name__ == "__main__":

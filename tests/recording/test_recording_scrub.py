@@ -233,3 +233,29 @@ def test_a_resumed_recording_sends_a_repeated_request_on_instead_of_answering_it
         client = wire.openai_client(wire.unreachable)
         assert [client.chat.completions.create(**wire.openai_screen_request("C1")).id for _ in range(2)] == [first.id, retry.id]
         assert handle.all_played
+
+
+def test_a_resumed_recording_drops_the_kept_calls_its_sitting_never_asked_for(tmp_path, wire):
+    from agent.recording import incomplete_path
+
+    path = tmp_path / "run.yaml"
+    old = wire.Scripted([wire.json_response(wire.openai_chat_answer(f'{{"stance":"supports","quote":"{c}"}}')) for c in ("C1", "C2")])
+    with pytest.raises(KeyboardInterrupt), cassette("record", path):
+        client = wire.openai_client(old)
+        client.chat.completions.create(**wire.openai_screen_request("C1"))
+        client.chat.completions.create(**wire.openai_screen_request("C2"))  # a request the next sitting no longer makes
+        raise KeyboardInterrupt
+    assert len(_interactions(incomplete_path(path))) == 2
+
+    new = wire.Scripted([wire.json_response(wire.openai_chat_answer('{"stance":"refutes","quote":"r"}', completion_id="chatcmpl-RtT3stC3new00000000001"))])
+    with cassette("record", path, resume=True) as handle:
+        kept = handle.interaction_count
+        client = wire.openai_client(new)
+        client.chat.completions.create(**wire.openai_screen_request("C1"))  # answered from the kept call
+        client.chat.completions.create(**wire.openai_screen_request("C3"))  # sent
+        assert handle.drop_unasked(kept) == 1
+    with cassette("replay", path) as handle:
+        client = wire.openai_client(wire.unreachable)
+        client.chat.completions.create(**wire.openai_screen_request("C1"))
+        assert client.chat.completions.create(**wire.openai_screen_request("C3")).id == "chatcmpl-RtT3stC3new00000000001"
+        assert handle.all_played, "C2's call is gone: replay asks for exactly what the sitting asked"
