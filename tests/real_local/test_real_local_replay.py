@@ -47,22 +47,13 @@ LINES: dict[str, dict[str, Any]] = MANIFEST["lines"]
 # The RETEST_COMPAT_API_KEY that scripts/local_model/record.sh sends while recording.
 DUMMY_KEY = "retest-local-model-dummy-key-0000"
 REAL_CORPUS = ("llm-judges", "rag-retrieval", "agent-reliability")
-# Recordings a changed prompt made stale, kept with their manifest entries until they are re-recorded (cassettes/README.md).
-STALE_FOLDER = FOLDER / "stale"
-STALE: dict[str, dict[str, Any]] = (
-    json.loads((STALE_FOLDER / "manifest.json").read_text(encoding="utf-8"))["lines"] if (STALE_FOLDER / "manifest.json").is_file() else {}
-)
 
 
 def test_the_demo_and_a_real_corpus_line_are_recorded() -> None:
     assert "bargaining-power" in LINES
-    # A real-corpus line replays here, or waits in stale/ for its re-recording; it is never silently gone.
-    assert all(name in LINES or name in STALE for name in REAL_CORPUS)
+    assert all(name in LINES for name in REAL_CORPUS), "every real-corpus line is recorded and replayed"
     on_disk = {p.stem for p in FOLDER.glob("*.yaml")}
     assert on_disk == set(LINES), "every cassette here has its manifest entry, and every entry its cassette"
-    assert {p.stem for p in STALE_FOLDER.glob("*.yaml")} == set(STALE), "and so in stale/"
-    readme = (REPO / "cassettes" / "README.md").read_text(encoding="utf-8")
-    assert all(f"real-local/stale/{name}.yaml" in readme for name in STALE), "the README says why each one is stale"
 
 
 def test_the_cassettes_are_labelled_as_recordings() -> None:
