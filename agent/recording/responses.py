@@ -33,6 +33,9 @@ import hashlib
 import json
 import threading
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -143,6 +146,11 @@ def request_counts(store: Store, run_id: str) -> RequestCounts:
     )
 
 
+# The ledger of the run whose code is executing: its graph's node threads copy the context, so each request
+# reaches its own run's ledger even when another run's vcrpy cassette is the one patched in (live lines overlap).
+_BOUND: ContextVar[ResponseLedger | None] = ContextVar("retest_response_ledger", default=None)
+
+
 class ResponseLedger:
     """One sitting's view of a run's stored responses, and the writer of its request log."""
 
@@ -182,51 +190,66 @@ class ResponseLedger:
                 (self.run_id, self.sitting, key, request.method, url, answered_by, status, stored, now),
             )
 
+    @contextmanager
+    def bound(self) -> Iterator[None]:
+        """Make this the ledger of every request made in this context (and the node threads that copy it)."""
+        token = _BOUND.set(self)
+        try:
+            yield
+        finally:
+            _BOUND.reset(token)
+
     def attach(self, vcr_cassette: Cassette, *, record: bool) -> None:
         """Answer from stored responses first, and store every answer before the client gets it.
 
         `record`: answers given from the store are also added to the recording, so the cassette stays complete.
+        vcrpy patches HTTP for the whole process, so while live lines overlap one run's cassette may see another
+        run's request: each hook serves the ledger bound to the request's context (`bound`), this one only when
+        none is bound.
         """
         can_play, play, append = vcr_cassette.can_play_response_for, vcr_cassette.play_response, vcr_cassette.append
 
+        def owner() -> ResponseLedger:
+            return _BOUND.get() or self
+
         @functools.wraps(can_play)
         def checking(request: Request) -> Any:
-            key, slot = _key_of(request), threading.get_ident()
-            with self._lock:
-                if (slot, key) in self._reserved:
+            ledger, key, slot = owner(), _key_of(request), threading.get_ident()
+            with ledger._lock:
+                if (slot, key) in ledger._reserved:
                     return True
             # A resumed recording answers first from the calls it kept, which its cassette already holds.
             if record and can_play(request):
                 return True
-            with self._lock:
-                queue = self._available.get(key)
+            with ledger._lock:
+                queue = ledger._available.get(key)
                 if queue:
                     # Reserved for this thread: the stub asks again (connect, then getresponse) before it plays.
-                    self._reserved[(slot, key)] = queue.popleft()
+                    ledger._reserved[(slot, key)] = queue.popleft()
                     return True
             return False if record else can_play(request)
 
         @functools.wraps(play)
         def playing(request: Request) -> Any:
-            key = _key_of(request)
-            with self._lock:
-                saved = self._reserved.pop((threading.get_ident(), key), None)
+            ledger, key = owner(), _key_of(request)
+            with ledger._lock:
+                saved = ledger._reserved.pop((threading.get_ident(), key), None)
             if saved is not None:
-                self._log(request, key, "saved", saved, keep=False)
+                ledger._log(request, key, "saved", saved, keep=False)
                 if record:
                     Cassette.append(vcr_cassette, request, copy.deepcopy(saved))
                 return copy.deepcopy(saved)
-            with self._lock:
+            with ledger._lock:
                 # Stored before vcrpy marks it played: a kill in between leaves it answerable, never played twice.
                 # (A resumed recording's kept calls were stored when they were first paid for.)
                 upcoming = _next_unplayed(vcr_cassette, request)
-                self._log(request, key, "cassette", upcoming, keep=not record)
+                ledger._log(request, key, "cassette", upcoming, keep=not record)
                 return play(request)
 
         @functools.wraps(append)
         def appending(request: Request, response: dict[str, Any]) -> None:
             # Written before the stub returns the answer to the client: the step may be killed next.
-            self._log(request, _key_of(request), "network", response, keep=True)
+            owner()._log(request, _key_of(request), "network", response, keep=True)
             append(request, response)
 
         vcr_cassette.can_play_response_for, vcr_cassette.play_response, vcr_cassette.append = checking, playing, appending

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from vcr.request import Request
 
 from agent.recording.responses import ResponseLedger, canonical_url, decode_response, encode_response, request_key
@@ -31,15 +32,16 @@ def test_a_response_survives_its_json_form_byte_for_byte():
         assert decode_response(encode_response(response)) == response
 
 
-def _store_with_run(tmp_path) -> Store:
+def _store_with_run(tmp_path, *ids: str) -> Store:
     store = Store.open(tmp_path / "retest.db")
-    insert_run(
-        store,
-        RunRecord(
-            id="r1", line_path="/l.txt", line_sha256="0", mode="live", run_date=dt.date(2026, 11, 29), models={}, version="t",
-            started_at=dt.datetime.now(dt.UTC), status=RunStatus.RUNNING,
-        ),
-    )  # fmt: skip
+    for run_id in ids or ("r1",):
+        insert_run(
+            store,
+            RunRecord(
+                id=run_id, line_path="/l.txt", line_sha256="0", mode="live", run_date=dt.date(2026, 11, 29), models={}, version="t",
+                started_at=dt.datetime.now(dt.UTC), status=RunStatus.RUNNING,
+            ),
+        )  # fmt: skip
     return store
 
 
@@ -68,3 +70,55 @@ def test_transient_failures_are_counted_but_never_given_back(tmp_path):
     assert ResponseLedger(store, "r1", 2).available == 0, "a retry after a 503 must reach the service"
     (row,) = store.conn.execute("SELECT answered_by, status FROM run_requests").fetchall()
     assert tuple(row) == ("network", 503), "the call was made, and paid: it is on the log"
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_overlapping_live_runs_each_log_their_own_requests(tmp_path):
+    """Live lines overlap (`retest run --all`) and vcrpy patches HTTP for the whole process: the cassette
+    patched in last sees every request. Each request must still reach its own run's ledger, or a resumed
+    line would pay again for what it asked and its report would count another line's requests."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import requests
+
+    from agent.recording import cassette
+
+    class Echo(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = self.path.encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    store = _store_with_run(tmp_path, "r1", "r2")
+    both_open, a_asked = threading.Barrier(2), threading.Event()
+    base = f"http://127.0.0.1:{server.server_port}"
+
+    def run(run_id: str, first: bool) -> None:
+        ledger = ResponseLedger(store, run_id, 1)
+        with cassette("live", None, responses=ledger), ledger.bound():
+            both_open.wait()  # r2's cassette is entered last: its patch is the one in place for r1's request too
+            if first:
+                requests.get(f"{base}/api/query?search={run_id}", timeout=5)
+                a_asked.set()
+            else:
+                a_asked.wait(5)
+                requests.get(f"{base}/api/query?search={run_id}", timeout=5)
+            both_open.wait()
+
+    threads = [threading.Thread(target=run, args=("r1", True)), threading.Thread(target=run, args=("r2", False))]
+    threads[0].start()
+    threads[0].join(0.3)  # r1 enters its cassette first
+    threads[1].start()
+    for t in threads:
+        t.join(10)
+    server.shutdown()
+    logged = {(r["run_id"], r["url"].rsplit("=", 1)[1]) for r in store.conn.execute("SELECT run_id, url FROM run_requests")}
+    assert logged == {("r1", "r1"), ("r2", "r2")}
