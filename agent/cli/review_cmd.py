@@ -170,7 +170,7 @@ def review(
 
     current = load_review(store, run_id)
     if link:
-        _links(store, current, link)
+        _links(store, current, link, _ids(accept, "--accept", current) if accept is not None else [])
         if not (deciding or undo_ids is not None or reopen):
             return
     if not current.open and not reopen and (deciding or undo_ids is not None):
@@ -200,14 +200,21 @@ def review(
     out.print(summary(result), markup=False, highlight=False, soft_wrap=True)
 
 
-def _links(store: Store, review: ReviewRun, texts: list[str]) -> None:
-    """Save each --link, saying what it leaves to be rejected."""
-    from agent.review.links import links_in_force, parse_link, set_link, stranded
+def _links(store: Store, review: ReviewRun, texts: list[str], accepting: list[str]) -> None:
+    """Save each --link, saying what it leaves to be rejected; refuse first if the same command accepts one of those."""
+    from agent.review.links import LinkCorrection, links_in_force, parse_link, set_link, stranded
 
     wanted = [parse_link(text, review.line) for text in texts]  # every one checked before any is saved
     anchors = [a for a, _ in wanted]
     if len(set(anchors)) != len(anchors):
         raise InputError(f"--link names an anchor twice: {', '.join(texts)}", hint="Give each anchor once, e.g. --link A2=C3,C4")
+    planned = {a: LinkCorrection(anchor_id=a, claims=c, was=[], reviewer="", at=dt.datetime.now(dt.UTC)) for a, c in wanted}
+    clash = [pid for pid in stranded(review.proposals, {**links_in_force(store, review.run.id), **planned}) if pid in accepting]
+    if clash:
+        raise InputError(
+            f"--accept {','.join(clash)} rests on the link --link takes away; nothing was saved",
+            hint=f"Reject {','.join(clash)} instead, or leave its anchor's link as it is.",
+        )
     for anchor_id, claims in wanted:
         saved = set_link(store, review, anchor_id, claims)
         said = f"Saved: {saved}." if saved else f"{anchor_id} is already linked to {', '.join(claims)} in this review; nothing to do."

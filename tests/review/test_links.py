@@ -139,3 +139,11 @@ def test_a_link_cannot_change_after_apply(reviewed: Demo, capsys):
 def test_link_with_a_server_is_refused_before_anything_is_sent(demo: Demo, capsys):
     assert cli(["review", demo.run_id, "--server", "http://127.0.0.1:9", "--link", "A4=C2"]) == 2
     assert "--link works on runs in this machine's store" in capsys.readouterr().err
+
+
+def test_a_link_and_an_accept_it_would_strand_in_one_command_save_nothing(demo: Demo, capsys):
+    assert cli(["review", demo.run_id, "--link", "A4=C2", "--accept", "P1,P13"]) == 2
+    assert "--accept P13 rests on the link --link takes away; nothing was saved" in capsys.readouterr().err
+    assert _rows(demo) == 0
+    with demo.store() as store:
+        assert load_review(store, demo.run_id).decisions == {}
