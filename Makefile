@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python evals/bench.py
 	$(BIN)/python -m evals.cache_share
 	$(BIN)/python -m evals.price_per_line
+	$(BIN)/python -m evals.planning_compare
 
 # Removes what the build made; never a state directory (runs and reviews live in $RETEST_HOME or the per-user one).
 clean:
