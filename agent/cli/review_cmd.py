@@ -49,7 +49,7 @@ def _pending_table(review: ReviewListing) -> Table:
 
 
 def _list(review: ReviewListing, as_json: bool) -> None:
-    from agent.review.links import stranded
+    from agent.review.links import claims_in_force, stranded
 
     if as_json:
         decided = [d.model_dump(mode="json") for d in review.decisions.values()]
@@ -61,7 +61,7 @@ def _list(review: ReviewListing, as_json: bool) -> None:
         out.print(_pending_table(review))
         for correction in review.links.values():
             out.print(f"Link set in review: {correction}.", markup=False, highlight=False, soft_wrap=True)
-        for why in stranded(review.proposals, review.links).values():
+        for why in stranded(review.proposals, claims_in_force(review.links)).values():
             out.print(f"{why}.", markup=False, highlight=False, soft_wrap=True)
 
 
@@ -78,9 +78,9 @@ def _batch(review: ReviewRun, store: Store, accept: str | None, reject: str | No
     if reason and not rejected:
         raise InputError("--reason is recorded with rejections; give --reject too", hint='Example: retest review RUN --reject P2 --reason "off topic"')
     if grounded:
-        from agent.review.links import links_in_force, stranded
+        from agent.review.links import stranded_now
 
-        held = stranded(review.proposals, links_in_force(store, review.run.id))  # rest on a corrected link: only rejected
+        held = stranded_now(store, review)  # rest on a corrected link: only rejected
         accepted += [pid for pid in review.pending_grounded if pid not in accepted + rejected and pid not in held]
     decisions = [make_decision(pid, DecisionKind.ACCEPT) for pid in accepted]
     decisions += [make_decision(pid, DecisionKind.REJECT, reason=reason or "") for pid in rejected]
@@ -202,14 +202,13 @@ def review(
 
 def _links(store: Store, review: ReviewRun, texts: list[str], accepting: list[str]) -> None:
     """Save each --link, saying what it leaves to be rejected; refuse first if the same command accepts one of those."""
-    from agent.review.links import LinkCorrection, links_in_force, parse_link, set_link, stranded
+    from agent.review.links import claims_in_force, links_in_force, parse_link, set_link, stranded, stranded_now
 
     wanted = [parse_link(text, review.line) for text in texts]  # every one checked before any is saved
     anchors = [a for a, _ in wanted]
     if len(set(anchors)) != len(anchors):
         raise InputError(f"--link names an anchor twice: {', '.join(texts)}", hint="Give each anchor once, e.g. --link A2=C3,C4")
-    planned = {a: LinkCorrection(anchor_id=a, claims=c, was=[], reviewer="", at=dt.datetime.now(dt.UTC)) for a, c in wanted}
-    clash = [pid for pid in stranded(review.proposals, {**links_in_force(store, review.run.id), **planned}) if pid in accepting]
+    clash = [pid for pid in stranded(review.proposals, {**claims_in_force(links_in_force(store, review.run.id)), **dict(wanted)}) if pid in accepting]
     if clash:
         raise InputError(
             f"--accept {','.join(clash)} rests on the link --link takes away; nothing was saved",
@@ -219,7 +218,7 @@ def _links(store: Store, review: ReviewRun, texts: list[str], accepting: list[st
         saved = set_link(store, review, anchor_id, claims)
         said = f"Saved: {saved}." if saved else f"{anchor_id} is already linked to {', '.join(claims)} in this review; nothing to do."
         out.print(said, markup=False, highlight=False, soft_wrap=True)
-    for pid, why in stranded(review.proposals, links_in_force(store, review.run.id)).items():
+    for pid, why in stranded_now(store, review).items():
         if pid in review.pending:
             out.print(f"{why}.", markup=False, highlight=False, soft_wrap=True)
     out.print(f"`retest apply {review.run.id}` writes the link into the line.", markup=False, highlight=False, soft_wrap=True)

@@ -35,7 +35,7 @@ from agent.redact import redact_values
 from agent.review._writing import write_line_file
 from agent.review.changes import Accepted, accepted, apply_one, changelog_line, refuse_foreign_citations, refuse_unappliable_items
 from agent.review.changing import refuse_placeholders, run_applied_ids
-from agent.review.links import LinkCorrection, link_changelog, linked_line
+from agent.review.links import LinkCorrection, link_changelog, linked_line, unwritten
 from agent.review.review_run import ReviewRun
 
 # Beside the backup directory (both in the state directory): where the new text is written before it is renamed over the line.
@@ -173,7 +173,7 @@ def apply_review(
     done = run_applied_ids(existing, review.run.id) if existing is not None else None
     items = [i for i in accepted(review.proposals, review.decisions) if done is None or i.proposal.id not in done]
     base = existing if done is not None and existing is not None else loaded.line
-    new_links = [a.id for a in base.prompt.anchors if a.id in links and a.claims != links[a.id].claims]
+    new_links = [c.anchor_id for c in unwritten(base, links)]
     if done is not None and not items and not new_links:
         return ApplyResult(ApplyStatus.ALREADY_APPLIED, target)
     if not items and not new_links:

@@ -92,16 +92,29 @@ def links_in_force(store: Store, run_id: str) -> dict[str, LinkCorrection]:
     return found
 
 
-def stranded(proposals: Sequence[Proposal], links: Mapping[str, LinkCorrection]) -> dict[str, str]:
-    """Proposal ID -> why it can only be rejected: it rests on an anchor's link the reviewer took away."""
+def stranded(proposals: Sequence[Proposal], links: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Proposal ID -> why it can only be rejected: it rests on an anchor's link the reviewer took away.
+
+    `links`: anchor ID -> the claims the reviewer linked it to (`claims_in_force`, or links about to be set).
+    """
     why: dict[str, str] = {}
     for p in proposals:
         link = p.anchor_link
-        if link is None or link.anchor_id not in links or link.claim_id in links[link.anchor_id].claims:
+        if link is None or link.anchor_id not in links or link.claim_id in links[link.anchor_id]:
             continue
-        now = links[link.anchor_id]
-        why[p.id] = f"{p.id} rests on the link {link}, which the reviewer corrected to {now.anchor_id} -> {', '.join(now.claims)}: it can only be rejected"
+        now = ", ".join(links[link.anchor_id])
+        why[p.id] = f"{p.id} rests on the link {link}, which the reviewer corrected to {link.anchor_id} -> {now}: it can only be rejected"
     return why
+
+
+def claims_in_force(links: Mapping[str, LinkCorrection]) -> dict[str, list[str]]:
+    """Anchor ID -> the claims of the reviewer's link in force: what `stranded` reads."""
+    return {anchor_id: c.claims for anchor_id, c in links.items()}
+
+
+def stranded_now(store: Store, review: ReviewRun) -> dict[str, str]:
+    """`stranded` for the run's proposals under the links saved for it."""
+    return stranded(review.proposals, claims_in_force(links_in_force(store, review.run.id)))
 
 
 def refuse_stranded(store: Store, review: ReviewRun, decisions: Sequence[Decision]) -> None:
@@ -109,7 +122,7 @@ def refuse_stranded(store: Store, review: ReviewRun, decisions: Sequence[Decisio
     taking = [d.proposal_id for d in decisions if d.kind in (DecisionKind.ACCEPT, DecisionKind.EDIT)]
     if not taking:
         return
-    why = stranded(review.proposals, links_in_force(store, review.run.id))
+    why = stranded_now(store, review)
     bad = [pid for pid in taking if pid in why]
     if bad:
         raise InputError("; ".join(why[pid] for pid in bad), hint=f"Reject it: retest review {review.run.id} --reject {','.join(bad)}")
@@ -134,14 +147,14 @@ def set_link(store: Store, review: ReviewRun, anchor_id: str, claims: list[str],
     was = current[anchor_id].claims if anchor_id in current else run_links(review).get(anchor_id, [])
     if anchor_id in current and current[anchor_id].claims == claims:
         return None
-    proposed = LinkCorrection(anchor_id=anchor_id, claims=claims, was=was, reviewer=reviewer or reviewer_name(), at=dt.datetime.now(dt.UTC))
-    taken = stranded(review.proposals, {**current, anchor_id: proposed})
+    taken = stranded(review.proposals, {**claims_in_force(current), anchor_id: claims})
     held = [pid for pid in taken if (d := review.decisions.get(pid)) is not None and d.kind in (DecisionKind.ACCEPT, DecisionKind.EDIT)]
     if held:
         raise InputError(
             f"{', '.join(held)} stand accepted and rest on {anchor_id}'s link to {', '.join(was) or 'no claim'}",
             hint=f"Undo them first: retest review {review.run.id} --reopen --undo {','.join(held)}",
         )
+    proposed = LinkCorrection(anchor_id=anchor_id, claims=claims, was=was, reviewer=reviewer or reviewer_name(), at=dt.datetime.now(dt.UTC))
     with store.transaction() as conn:
         conn.execute(
             "INSERT INTO anchor_links (run_id, anchor_id, claims, was, reviewer, at) VALUES (?,?,?,?,?,?)",
@@ -158,11 +171,13 @@ def linked_line(line: Line, links: Mapping[str, LinkCorrection]) -> Line:
     return line.model_copy(update={"prompt": line.prompt.model_copy(update={"anchors": anchors})})
 
 
+def unwritten(line: Line, links: Mapping[str, LinkCorrection]) -> list[LinkCorrection]:
+    """The reviewer's links that `line` does not hold yet, in the line's anchor order."""
+    return [links[a.id] for a in line.prompt.anchors if a.id in links and a.claims != links[a.id].claims]
+
+
 def link_changelog(line: Line, links: Mapping[str, LinkCorrection]) -> list[str]:
     """One changelog line per link the line does not hold yet, e.g. 'A2 linked to C3 by the reviewer (the run linked it to C1)'."""
-    held = {a.id: a.claims for a in line.prompt.anchors}
     return [
-        f"{c.anchor_id} linked to {', '.join(c.claims)} by the reviewer (the run linked it to {', '.join(c.was) or 'no claim'})"
-        for c in links.values()
-        if held.get(c.anchor_id) != c.claims
+        f"{c.anchor_id} linked to {', '.join(c.claims)} by the reviewer (the run linked it to {', '.join(c.was) or 'no claim'})" for c in unwritten(line, links)
     ]

@@ -20,7 +20,7 @@ from agent.review.changes import check_text
 from agent.review.changing import decide
 from agent.review.decisions import make_decision
 from agent.review.editor import edit_text
-from agent.review.links import links_in_force, parse_link, set_link, stranded
+from agent.review.links import parse_link, set_link, stranded_now
 from agent.review.render import after_text, proposal_view
 from agent.review.review_run import ReviewRun
 from agent.store import Store
@@ -169,7 +169,7 @@ class Session:
         return None
 
     def _say_stranded(self, proposal: Proposal) -> None:
-        why = stranded([proposal], links_in_force(self.store, self.review.run.id)).get(proposal.id)
+        why = stranded_now(self.store, self.review).get(proposal.id)
         if why:
             self.console.print(f"{why}.", style="bold red", highlight=False)
 
@@ -185,7 +185,7 @@ class Session:
             return
         self.console.print(f"Saved: {saved}." if saved else "That is the link already; nothing to do.", markup=False, highlight=False)
         waiting = set(self.review.pending)
-        for pid, why in stranded(self.review.proposals, links_in_force(self.store, self.review.run.id)).items():
+        for pid, why in stranded_now(self.store, self.review).items():
             if pid in waiting:
                 self.console.print(f"{why}.", markup=False, highlight=False)
 

@@ -104,7 +104,7 @@ class Pages:
 
     def review(self, request: Request, *, problem: tuple[str, str] | None = None, status: int = 200) -> Response:
         from agent.review.changing import applied_proposals
-        from agent.review.links import links_in_force, stranded
+        from agent.review.links import claims_in_force, links_in_force, stranded
         from agent.review.review_run import load_review
         from agent.web.views import card, link_rows
 
@@ -119,7 +119,7 @@ class Pages:
         where, applied = applied_proposals(current)
         cards = [card(current, p, applied) for p in current.proposals]
         confirm = request.query_params.get("confirm", "")
-        held = stranded(current.proposals, corrections)
+        held = stranded(current.proposals, claims_in_force(corrections))
         return self.render(
             request, "review.html", status=status, review=current, cards=cards, applied_to=where, confirm=confirm, problem=problem, links=links, stranded=held
         )
