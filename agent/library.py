@@ -6,8 +6,8 @@ model calls, so while one line waits for arXiv another's model calls proceed
 and the limiter is never idle. Record and replay run one line at a time,
 because vcrpy patches HTTP for the whole process, one cassette at a time.
 A live line goes through vcrpy too, for its response ledger (resume answers
-from what a killed run already paid for); whichever line's cassette is
-patched in, each request reaches its own run's ledger (ResponseLedger.bound).
+from what a killed run already paid for): all live lines share one cassette,
+and each request reaches its own run's ledger (agent.recording.cassette).
 
 A line that fails (unreadable file, provider down, cassette miss, even an
 unexpected bug) ends as a failed result with its message; the others go on.

@@ -227,7 +227,6 @@ def _execute(
             # Outermost: a full or read-only disk met below (checkpoints, cassette) fails the run like any RetestError.
             stack.enter_context(storage_errors(store.path.parent))
             stack.enter_context(cassette(request.mode, request.cassette, resume=resume_recording, responses=ledger))
-            stack.enter_context(ledger.bound())  # overlapping live lines: each request to its own run's ledger
             graph = stack.enter_context(open_graph(store.path.parent))
             if request.batch:
                 stack.enter_context(batch_desk(store, run.id))

@@ -25,7 +25,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NoReturn
@@ -41,7 +41,7 @@ from vcr.serialize import serialize as vcr_serialize
 from agent.errors import CassetteMissError, InputError
 from agent.recording import _resets, _unanswered, matching, scrub, serializer
 from agent.recording.misses import cassette_miss_from, forget_senders, note_sender, replay_miss, stub_patches
-from agent.recording.responses import ResponseLedger
+from agent.recording.responses import ResponseLedger, bound_ledger, install_hooks
 
 Mode = Literal["live", "record", "replay"]
 
@@ -281,7 +281,8 @@ def cassette(mode: Mode, path: Path | None, *, resume: bool = False, responses: 
 
     Raises InputError for a replay cassette that is missing or unreadable, and
     turns a cassette miss escaping the block into CassetteMissError.
-    `responses`: the run's response ledger (see responses.py); live mode then goes through vcrpy too, for its hooks.
+    `responses`: the run's response ledger (see responses.py), bound to the block's context; live mode then goes
+    through vcrpy too, for its hooks, in one cassette all live runs of the process share.
     """
     if mode == "live" and responses is not None:
         with _ledger_only(responses) as handle:
@@ -317,7 +318,8 @@ def cassette(mode: Mode, path: Path | None, *, resume: bool = False, responses: 
             seen = _unanswered.watch(vcr_cassette) if mode == "record" else None
             if responses is not None:
                 responses.attach(vcr_cassette, record=mode == "record")
-            yield CassetteHandle(mode, path, vcr_cassette)
+            with responses.bound() if responses is not None else nullcontext():
+                yield CassetteHandle(mode, path, vcr_cassette)
             if seen is not None:
                 _unanswered.check_answered(vcr_cassette, seen, path)
         if recording is not None:
@@ -335,13 +337,53 @@ def cassette(mode: Mode, path: Path | None, *, resume: bool = False, responses: 
         _active_modes.pop()
 
 
+class _SharedLive:
+    """The one vcrpy cassette of every live run in the process: entered by the first run, left by the last.
+
+    vcrpy patches HTTP for the whole process, and a cassette that exits restores what was there when it
+    entered: with a cassette per run, overlapping live lines (`retest run --all`) would unpatch each other,
+    and a line's requests would go unlogged. The shared cassette's hooks serve each request's own run
+    (ResponseLedger.bound).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._stack: ExitStack | None = None
+
+    @contextmanager
+    def joined(self) -> Iterator[None]:
+        with self._lock:
+            if self._users == 0:
+                stack = ExitStack()
+                try:
+                    vcr_cassette = stack.enter_context(_use_cassette("live", Path(os.devnull)))
+                    stack.enter_context(_resets.httpx_stays_patched())
+                    install_hooks(vcr_cassette, record=False, owner=bound_ledger)
+                except BaseException:
+                    stack.close()
+                    raise
+                self._stack = stack
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0 and self._stack is not None:
+                    self._stack.close()
+                    self._stack = None
+
+
+_SHARED_LIVE = _SharedLive()
+
+
 @contextmanager
 def _ledger_only(responses: ResponseLedger) -> Iterator[CassetteHandle]:
     """Live: requests go out as without a cassette, but each answer is stored first and a stored one is given back."""
     _active_modes.append("live")
     try:
-        with _use_cassette("live", Path(os.devnull)) as vcr_cassette, _resets.httpx_stays_patched():
-            responses.attach(vcr_cassette, record=False)
+        with _SHARED_LIVE.joined(), responses.bound():
             yield CassetteHandle("live", None)
     finally:
         _active_modes.pop()

@@ -33,7 +33,7 @@ import hashlib
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -147,7 +147,7 @@ def request_counts(store: Store, run_id: str) -> RequestCounts:
 
 
 # The ledger of the run whose code is executing: its graph's node threads copy the context, so each request
-# reaches its own run's ledger even when another run's vcrpy cassette is the one patched in (live lines overlap).
+# reaches its own run's ledger while live lines overlap in one process (install_hooks).
 _BOUND: ContextVar[ResponseLedger | None] = ContextVar("retest_response_ledger", default=None)
 
 
@@ -203,56 +203,73 @@ class ResponseLedger:
         """Answer from stored responses first, and store every answer before the client gets it.
 
         `record`: answers given from the store are also added to the recording, so the cassette stays complete.
-        vcrpy patches HTTP for the whole process, so while live lines overlap one run's cassette may see another
-        run's request: each hook serves the ledger bound to the request's context (`bound`), this one only when
-        none is bound.
+        The hooks serve the ledger bound to the request's context (`bound`), this one when none is.
         """
-        can_play, play, append = vcr_cassette.can_play_response_for, vcr_cassette.play_response, vcr_cassette.append
+        install_hooks(vcr_cassette, record=record, owner=lambda: _BOUND.get() or self)
 
-        def owner() -> ResponseLedger:
-            return _BOUND.get() or self
 
-        @functools.wraps(can_play)
-        def checking(request: Request) -> Any:
-            ledger, key, slot = owner(), _key_of(request), threading.get_ident()
-            with ledger._lock:
-                if (slot, key) in ledger._reserved:
-                    return True
-            # A resumed recording answers first from the calls it kept, which its cassette already holds.
-            if record and can_play(request):
+def install_hooks(vcr_cassette: Cassette, *, record: bool, owner: Callable[[], ResponseLedger | None]) -> None:
+    """The ledger hooks on `vcr_cassette`: each request is served by the ledger `owner` gives (None: vcrpy alone).
+
+    vcrpy patches HTTP for the whole process, so every live run shares one cassette (agent.recording.cassette)
+    and `owner` finds the run a request belongs to by the context its thread copied from the run (`bound`).
+    """
+    can_play, play, append = vcr_cassette.can_play_response_for, vcr_cassette.play_response, vcr_cassette.append
+
+    @functools.wraps(can_play)
+    def checking(request: Request) -> Any:
+        ledger = owner()
+        if ledger is None:
+            return can_play(request)
+        key, slot = _key_of(request), threading.get_ident()
+        with ledger._lock:
+            if (slot, key) in ledger._reserved:
                 return True
-            with ledger._lock:
-                queue = ledger._available.get(key)
-                if queue:
-                    # Reserved for this thread: the stub asks again (connect, then getresponse) before it plays.
-                    ledger._reserved[(slot, key)] = queue.popleft()
-                    return True
-            return False if record else can_play(request)
+        # A resumed recording answers first from the calls it kept, which its cassette already holds.
+        if record and can_play(request):
+            return True
+        with ledger._lock:
+            queue = ledger._available.get(key)
+            if queue:
+                # Reserved for this thread: the stub asks again (connect, then getresponse) before it plays.
+                ledger._reserved[(slot, key)] = queue.popleft()
+                return True
+        return False if record else can_play(request)
 
-        @functools.wraps(play)
-        def playing(request: Request) -> Any:
-            ledger, key = owner(), _key_of(request)
-            with ledger._lock:
-                saved = ledger._reserved.pop((threading.get_ident(), key), None)
-            if saved is not None:
-                ledger._log(request, key, "saved", saved, keep=False)
-                if record:
-                    Cassette.append(vcr_cassette, request, copy.deepcopy(saved))
-                return copy.deepcopy(saved)
-            with ledger._lock:
-                # Stored before vcrpy marks it played: a kill in between leaves it answerable, never played twice.
-                # (A resumed recording's kept calls were stored when they were first paid for.)
-                upcoming = _next_unplayed(vcr_cassette, request)
-                ledger._log(request, key, "cassette", upcoming, keep=not record)
-                return play(request)
+    @functools.wraps(play)
+    def playing(request: Request) -> Any:
+        ledger = owner()
+        if ledger is None:
+            return play(request)
+        key = _key_of(request)
+        with ledger._lock:
+            saved = ledger._reserved.pop((threading.get_ident(), key), None)
+        if saved is not None:
+            ledger._log(request, key, "saved", saved, keep=False)
+            if record:
+                Cassette.append(vcr_cassette, request, copy.deepcopy(saved))
+            return copy.deepcopy(saved)
+        with ledger._lock:
+            # Stored before vcrpy marks it played: a kill in between leaves it answerable, never played twice.
+            # (A resumed recording's kept calls were stored when they were first paid for.)
+            upcoming = _next_unplayed(vcr_cassette, request)
+            ledger._log(request, key, "cassette", upcoming, keep=not record)
+            return play(request)
 
-        @functools.wraps(append)
-        def appending(request: Request, response: dict[str, Any]) -> None:
+    @functools.wraps(append)
+    def appending(request: Request, response: dict[str, Any]) -> None:
+        ledger = owner()
+        if ledger is not None:
             # Written before the stub returns the answer to the client: the step may be killed next.
-            owner()._log(request, _key_of(request), "network", response, keep=True)
-            append(request, response)
+            ledger._log(request, _key_of(request), "network", response, keep=True)
+        append(request, response)
 
-        vcr_cassette.can_play_response_for, vcr_cassette.play_response, vcr_cassette.append = checking, playing, appending
+    vcr_cassette.can_play_response_for, vcr_cassette.play_response, vcr_cassette.append = checking, playing, appending
+
+
+def bound_ledger() -> ResponseLedger | None:
+    """The ledger bound to this context, if any."""
+    return _BOUND.get()
 
 
 def _next_unplayed(vcr_cassette: Cassette, request: Request) -> dict[str, Any] | None:

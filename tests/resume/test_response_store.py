@@ -74,9 +74,9 @@ def test_transient_failures_are_counted_but_never_given_back(tmp_path):
 
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 def test_overlapping_live_runs_each_log_their_own_requests(tmp_path):
-    """Live lines overlap (`retest run --all`) and vcrpy patches HTTP for the whole process: the cassette
-    patched in last sees every request. Each request must still reach its own run's ledger, or a resumed
-    line would pay again for what it asked and its report would count another line's requests."""
+    """Live lines overlap (`retest run --all`) and vcrpy patches HTTP for the whole process. Each request must
+    reach its own run's ledger while both runs are open and after one has ended, or a resumed line would pay
+    again for what it asked and its report would count another line's requests (or none of its own)."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -98,22 +98,29 @@ def test_overlapping_live_runs_each_log_their_own_requests(tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     store = _store_with_run(tmp_path, "r1", "r2")
-    both_open, a_asked = threading.Barrier(2), threading.Event()
+    both_open = threading.Barrier(2)
     base = f"http://127.0.0.1:{server.server_port}"
 
-    def run(run_id: str, first: bool) -> None:
-        ledger = ResponseLedger(store, run_id, 1)
-        with cassette("live", None, responses=ledger), ledger.bound():
-            both_open.wait()  # r2's cassette is entered last: its patch is the one in place for r1's request too
-            if first:
-                requests.get(f"{base}/api/query?search={run_id}", timeout=5)
-                a_asked.set()
-            else:
-                a_asked.wait(5)
-                requests.get(f"{base}/api/query?search={run_id}", timeout=5)
-            both_open.wait()
+    r1_asked, r1_left = threading.Event(), threading.Event()
 
-    threads = [threading.Thread(target=run, args=("r1", True)), threading.Thread(target=run, args=("r2", False))]
+    def first() -> None:
+        ledger = ResponseLedger(store, "r1", 1)
+        with cassette("live", None, responses=ledger):
+            both_open.wait()  # both runs are inside their cassettes before anyone asks
+            requests.get(f"{base}/api/query?search=r1", timeout=5)
+            r1_asked.set()
+        r1_left.set()  # r1 ends first: r2's next request must still be logged, under r2
+
+    def second() -> None:
+        ledger = ResponseLedger(store, "r2", 1)
+        with cassette("live", None, responses=ledger):
+            both_open.wait()
+            r1_asked.wait(5)
+            requests.get(f"{base}/api/query?search=r2-with-r1", timeout=5)
+            r1_left.wait(5)
+            requests.get(f"{base}/api/query?search=r2-after-r1", timeout=5)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
     threads[0].start()
     threads[0].join(0.3)  # r1 enters its cassette first
     threads[1].start()
@@ -121,4 +128,4 @@ def test_overlapping_live_runs_each_log_their_own_requests(tmp_path):
         t.join(10)
     server.shutdown()
     logged = {(r["run_id"], r["url"].rsplit("=", 1)[1]) for r in store.conn.execute("SELECT run_id, url FROM run_requests")}
-    assert logged == {("r1", "r1"), ("r2", "r2")}
+    assert logged == {("r1", "r1"), ("r2", "r2-with-r1"), ("r2", "r2-after-r1")}
